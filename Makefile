@@ -1,0 +1,44 @@
+# Sportello: every target installs what it needs into .venv first, so a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck unit phone bench package clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the whole local system (moto as AWS, the API, the WhatsApp simulator, the event runner).
+run: install
+	$(BIN)/python -m devtools.local_system
+
+## make test: lint, type-check, then every test.
+test: install lint typecheck
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+## make phone: chat with the local system as an applicant.
+phone: install
+	$(BIN)/python -m devtools.phone
+
+## make bench: benchmarks; figures go in BENCHMARKS.md.
+bench: install
+	$(BIN)/python -m bench
+
+package: install
+	AWS_DEFAULT_REGION=eu-south-1 $(BIN)/chalice package --merge-template infra/resources.json build/package
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

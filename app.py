@@ -1,0 +1,31 @@
+"""Sportello: the Chalice application.
+
+HTTP areas are Blueprints in ``functions/``; every non-HTTP handler is declared here, as a one-line delegation,
+because Chalice names Lambda handlers after the declaring module and only ``app.py`` handlers run the app's
+middleware. ``infra/resources.json`` replaces the placeholder stream ARN with the real one at package time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, Rate
+
+from chalicelib import handlers
+from functions import webhook
+
+# Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
+INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
+
+app = Chalice(app_name="sportello")
+app.register_blueprint(webhook.bp)
+
+
+@app.on_dynamodb_record(stream_arn=INBOUND_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
+def process_inbound_messages(event: Any) -> dict[str, int]:
+    return handlers.process_inbound_stream(event)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def redrive_inbound(event: Any) -> dict[str, int]:
+    return handlers.redrive_inbound()

@@ -1,0 +1,152 @@
+"""PynamoDB models: one per table, mirroring ``infra/resources.json`` (a test keeps the two in step).
+
+Table names and region are bound by :func:`bind_models` from the settings, never at import time; ``Meta.host``
+stays unset because botocore honours ``AWS_ENDPOINT_URL`` (moto server locally).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+if TYPE_CHECKING:
+    from chalicelib.settings import Settings
+
+UNBOUND = "unbound-table"
+
+
+class PendingIndex(GlobalSecondaryIndex["InboundModel"]):
+    """Sparse: only messages still waiting for processing carry ``pending_shard``; the redrive sweep queries it."""
+
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    received_at = NumberAttribute(range_key=True)
+
+
+class InboundModel(Model):
+    """An inbound WhatsApp message, keyed by applicant then wamid: the stream keeps per-applicant order."""
+
+    class Meta:
+        table_name = UNBOUND
+        stream_view_type = "NEW_IMAGE"
+
+    applicant_key = UnicodeAttribute(hash_key=True)
+    wamid = UnicodeAttribute(range_key=True)
+    wa_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    profile_name = UnicodeAttribute(null=True)
+    phone_number_id = UnicodeAttribute(default="")
+    message_type = UnicodeAttribute()
+    message = JSONAttribute()
+    sent_at = NumberAttribute()
+    received_at = NumberAttribute()
+    state = UnicodeAttribute(default="pending")
+    pending_shard = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    processed_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    pending = PendingIndex()
+
+
+class WamidIndex(GlobalSecondaryIndex["OutboundModel"]):
+    """Finds an outbound message by Meta's id when a status arrives without our callback data."""
+
+    class Meta:
+        index_name = "by_wamid"
+        projection = KeysOnlyProjection()
+
+    wamid = UnicodeAttribute(hash_key=True)
+
+
+class OutboundModel(Model):
+    """A message we send, keyed by its idempotency key (``outbound_id``), with its delivery status."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    outbound_id = UnicodeAttribute(hash_key=True)
+    applicant_key = UnicodeAttribute(null=True)
+    purpose = UnicodeAttribute(null=True)
+    content = JSONAttribute(null=True)
+    state = UnicodeAttribute(null=True)
+    wamid = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    status_rank = NumberAttribute(null=True)
+    status_at = NumberAttribute(null=True)
+    error_code = NumberAttribute(null=True)
+    error_title = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    by_wamid = WamidIndex()
+
+
+class ApplicantModel(Model):
+    """What we know of an applicant on WhatsApp (identity, language, last inbound time for the 24-hour window)."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    applicant_key = UnicodeAttribute(hash_key=True)
+    wa_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    profile_name = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    first_seen_at = NumberAttribute(null=True)
+    last_inbound_at = NumberAttribute(null=True)
+
+
+class QuarantineDayIndex(GlobalSecondaryIndex["QuarantineModel"]):
+    """Lists a day's quarantined items, newest last, without a Scan."""
+
+    class Meta:
+        index_name = "by_day"
+        projection = AllProjection()
+
+    day = UnicodeAttribute(hash_key=True)
+    received_at = NumberAttribute(range_key=True)
+
+
+class QuarantineModel(Model):
+    """A signed webhook item we could not use, kept (bounded by TTL) for a person to inspect and replay."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    quarantine_id = UnicodeAttribute(hash_key=True)
+    reason = UnicodeAttribute()
+    location = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+    item = UnicodeAttribute(null=True)
+    s3_key = UnicodeAttribute(null=True)
+    body_sha256 = UnicodeAttribute()
+    day = UnicodeAttribute()
+    received_at = NumberAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    by_day = QuarantineDayIndex()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (InboundModel, OutboundModel, ApplicantModel, QuarantineModel)
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at its table (idempotent)."""
+    names = {
+        InboundModel: settings.inbound_table,
+        OutboundModel: settings.outbound_table,
+        ApplicantModel: settings.applicants_table,
+        QuarantineModel: settings.quarantine_table,
+    }
+    for model, table in names.items():
+        model.Meta.table_name = table
+        model.Meta.region = settings.region

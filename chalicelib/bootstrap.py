@@ -1,0 +1,146 @@
+"""The composition root: the one place where adapters are chosen and wired to the use cases.
+
+Nothing here runs at import time. :func:`container` builds the graph on first use and caches it for the life of
+the Lambda execution environment; boto3 clients, the Graph API session and the secrets are created lazily
+inside it. Tests swap the whole graph with :func:`override`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.observability import configure_logging
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.secrets import SecretsProvider
+    from chalicelib.services.ingest import IngestDeps
+    from chalicelib.services.messaging import Messenger
+    from chalicelib.services.ports import WhatsAppGateway
+    from chalicelib.services.process import ProcessDeps
+    from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
+
+# Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
+INGEST_WORKERS = 8
+
+
+def now_ms() -> int:
+    """Wall-clock time in milliseconds."""
+    return int(time.time() * 1000)
+
+
+class Container:
+    """Adapters and use-case dependencies, built lazily."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        from chalicelib.adapters.dynamo.models import bind_models
+
+        bind_models(settings)
+
+    def client(self, service: str) -> Any:
+        """A cached boto3 client (botocore honours AWS_ENDPOINT_URL, which points at moto locally)."""
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                session: Any = boto3.session.Session()
+                self._clients[service] = session.client(service, region_name=self.settings.region)
+            return self._clients[service]
+
+    @cached_property
+    def secrets(self) -> SecretsProvider:
+        from chalicelib.adapters.secrets import SecretsProvider
+
+        return SecretsProvider(self.settings.whatsapp_secret_id, lambda: self.client("secretsmanager"))
+
+    @cached_property
+    def inbound(self) -> InboundStore:
+        from chalicelib.adapters.dynamo.messages import DynamoInboundStore
+
+        return DynamoInboundStore(self.settings.inbound_retention_days)
+
+    @cached_property
+    def outbound(self) -> OutboundStore:
+        from chalicelib.adapters.dynamo.messages import DynamoOutboundStore
+
+        return DynamoOutboundStore(self.settings.outbound_retention_days)
+
+    @cached_property
+    def applicants(self) -> ApplicantStore:
+        from chalicelib.adapters.dynamo.applicants import DynamoApplicantStore
+
+        return DynamoApplicantStore()
+
+    @cached_property
+    def quarantine(self) -> QuarantineStore:
+        from chalicelib.adapters.dynamo.quarantine import DynamoQuarantineStore
+
+        return DynamoQuarantineStore(
+            self.settings.quarantine_retention_days, self.settings.media_bucket, lambda: self.client("s3")
+        )
+
+    @cached_property
+    def gateway(self) -> WhatsAppGateway:
+        # Imported here: requests costs ~70 ms of cold start that the webhook's ack path never needs.
+        from chalicelib.whatsapp.graph import GraphApiClient
+
+        return GraphApiClient(
+            base_url=self.settings.graph_api_base_url,
+            api_version=self.settings.graph_api_version,
+            phone_number_id=lambda: self.secrets.get().phone_number_id,
+            access_token=lambda: self.secrets.get().access_token,
+        )
+
+    @cached_property
+    def messenger(self) -> Messenger:
+        from chalicelib.services.messaging import Messenger
+
+        return Messenger(self.gateway, self.outbound, now_ms)
+
+    @cached_property
+    def ingest_deps(self) -> IngestDeps:
+        from chalicelib.services.ingest import IngestDeps
+
+        executor = ThreadPoolExecutor(max_workers=INGEST_WORKERS, thread_name_prefix="ingest")
+        return IngestDeps(
+            app_secret=lambda: self.secrets.get().app_secret,
+            inbound=self.inbound,
+            outbound=self.outbound,
+            quarantine=self.quarantine,
+            clock_ms=now_ms,
+            executor=executor,
+        )
+
+    @cached_property
+    def process_deps(self) -> ProcessDeps:
+        from chalicelib.services.process import ProcessDeps
+
+        return ProcessDeps(self.inbound, self.applicants, self.gateway, self.messenger, now_ms)
+
+
+_container: Container | None = None
+_container_lock = threading.Lock()
+
+
+def container() -> Container:
+    """The process-wide container, built on first use."""
+    global _container  # noqa: PLW0603 - one graph per execution environment, by design
+    with _container_lock:
+        if _container is None:
+            configure_logging()
+            _container = Container(get_settings())
+        return _container
+
+
+def override(replacement: Container | None) -> None:
+    """Replace (or with None, forget) the container: for tests and the local event runner."""
+    global _container  # noqa: PLW0603
+    with _container_lock:
+        _container = replacement

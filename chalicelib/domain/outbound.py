@@ -1,0 +1,173 @@
+"""What Sportello sends to an applicant on WhatsApp, independent of the Graph API's JSON.
+
+The limits below are Meta's (interactive reply buttons and list messages); checking them here means a message
+that Meta would refuse is never built, let alone sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.errors import InvalidOutboundMessage
+
+if TYPE_CHECKING:
+    from chalicelib.domain.applicants import ApplicantRef
+
+TEXT_MAX = 4096
+INTERACTIVE_BODY_MAX = 1024
+HEADER_MAX = 60
+FOOTER_MAX = 60
+BUTTONS_MAX = 3
+BUTTON_TITLE_MAX = 20
+BUTTON_ID_MAX = 256
+LIST_ROWS_MAX = 10
+LIST_SECTIONS_MAX = 10
+LIST_BUTTON_MAX = 20
+ROW_TITLE_MAX = 24
+ROW_ID_MAX = 200
+ROW_DESCRIPTION_MAX = 72
+SECTION_TITLE_MAX = 24
+
+
+def _check_length(what: str, value: str, maximum: int, minimum: int = 1) -> None:
+    if not minimum <= len(value) <= maximum:
+        raise InvalidOutboundMessage(f"{what} must be {minimum}-{maximum} characters, got {len(value)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A free-form text message (only inside the 24-hour customer-service window)."""
+
+    body: str
+    preview_url: bool = False
+
+    def __post_init__(self) -> None:
+        _check_length("text body", self.body, TEXT_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyButton:
+    """One of at most three quick-reply buttons."""
+
+    id: str
+    title: str
+
+    def __post_init__(self) -> None:
+        _check_length("button id", self.id, BUTTON_ID_MAX)
+        _check_length("button title", self.title, BUTTON_TITLE_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class Buttons:
+    """An interactive message with reply buttons."""
+
+    body: str
+    buttons: tuple[ReplyButton, ...]
+    header: str | None = None
+    footer: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_length("interactive body", self.body, INTERACTIVE_BODY_MAX)
+        if not 1 <= len(self.buttons) <= BUTTONS_MAX:
+            raise InvalidOutboundMessage(f"1-{BUTTONS_MAX} reply buttons allowed, got {len(self.buttons)}")
+        if len({b.id for b in self.buttons}) != len(self.buttons):
+            raise InvalidOutboundMessage("reply button ids must be unique")
+        if len({b.title for b in self.buttons}) != len(self.buttons):
+            raise InvalidOutboundMessage("reply button titles must be unique")
+        _check_optional(self.header, "header", HEADER_MAX)
+        _check_optional(self.footer, "footer", FOOTER_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One selectable row of a list message."""
+
+    id: str
+    title: str
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_length("row id", self.id, ROW_ID_MAX)
+        _check_length("row title", self.title, ROW_TITLE_MAX)
+        _check_optional(self.description, "row description", ROW_DESCRIPTION_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class ListSection:
+    """A titled group of rows."""
+
+    title: str
+    rows: tuple[ListRow, ...]
+
+    def __post_init__(self) -> None:
+        _check_length("section title", self.title, SECTION_TITLE_MAX)
+        if not self.rows:
+            raise InvalidOutboundMessage("a list section needs at least one row")
+
+
+@dataclass(frozen=True, slots=True)
+class ListMenu:
+    """An interactive list message: a button that opens up to ten rows."""
+
+    body: str
+    button: str
+    sections: tuple[ListSection, ...]
+    header: str | None = None
+    footer: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_length("interactive body", self.body, INTERACTIVE_BODY_MAX)
+        _check_length("list button", self.button, LIST_BUTTON_MAX)
+        if not 1 <= len(self.sections) <= LIST_SECTIONS_MAX:
+            raise InvalidOutboundMessage(f"1-{LIST_SECTIONS_MAX} list sections allowed")
+        rows = [row for section in self.sections for row in section.rows]
+        if len(rows) > LIST_ROWS_MAX:
+            raise InvalidOutboundMessage(f"at most {LIST_ROWS_MAX} rows across all sections, got {len(rows)}")
+        if len({row.id for row in rows}) != len(rows):
+            raise InvalidOutboundMessage("list row ids must be unique")
+        _check_optional(self.header, "header", HEADER_MAX)
+        _check_optional(self.footer, "footer", FOOTER_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """An approved message template: the only kind of message allowed outside the 24-hour window."""
+
+    name: str
+    language: str
+    body_parameters: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_length("template name", self.name, 512)
+        if not all(c.islower() or c.isdigit() or c == "_" for c in self.name):
+            raise InvalidOutboundMessage("template names are lowercase letters, digits and underscores")
+
+
+Content = Text | Buttons | ListMenu | Template
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A message to one applicant, with the idempotency key that makes its send happen at most once.
+
+    ``outbound_id`` is ours, deterministic for the effect it stands for (e.g. "the acknowledgement of inbound
+    message X"), carries no personal data, and travels to Meta as ``biz_opaque_callback_data`` so that status
+    webhooks find the record in one write.
+    """
+
+    outbound_id: str
+    recipient: ApplicantRef
+    content: Content
+    reply_to: str | None = None
+    purpose: str = field(default="reply")
+
+    @property
+    def is_template(self) -> bool:
+        """True when the content may be sent outside the customer-service window."""
+        return isinstance(self.content, Template)
+
+
+def _check_optional(value: str | None, what: str, maximum: int) -> None:
+    if value is not None:
+        _check_length(what, value, maximum)

@@ -1,0 +1,55 @@
+"""Event entry points called from ``app.py``: each turns a Lambda event into use-case calls.
+
+Chalice names a Lambda handler after the module that declares it, so every non-HTTP handler is declared in
+``app.py`` (where the app's middleware applies) and delegates here in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.bootstrap import container
+from chalicelib.observability import get_logger
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+log = get_logger("handlers")
+
+# A message that failed this many times is parked for a person instead of being retried by the sweep.
+MAX_PROCESSING_ATTEMPTS = 5
+
+
+def process_inbound_stream(records: Iterable[Any]) -> dict[str, int]:
+    """Process the INSERTs of the inbound table's stream, in order; an error fails the batch so it is retried.
+
+    ``records`` are Chalice ``DynamoDBRecord`` objects. The stream keeps per-partition-key order (the
+    partition key is the applicant), and Lambda retries a failed batch before reading on, so a failure holds
+    back only what comes after it; when retries run out the batch goes to the dead-letter queue and the message,
+    still pending in the table, is picked up by :func:`redrive_inbound`.
+    """
+    from chalicelib.adapters.dynamo.messages import inbound_from_stream_image
+    from chalicelib.services.process import ProcessOutcome, process_inbound
+
+    deps = container().process_deps
+    counts = {outcome.value: 0 for outcome in ProcessOutcome}
+    for record in records:
+        if record.event_name != "INSERT" or not record.new_image:
+            continue
+        outcome = process_inbound(inbound_from_stream_image(record.new_image), deps)
+        counts[outcome.value] += 1
+    return counts
+
+
+def redrive_inbound() -> dict[str, int]:
+    """The scheduled safety net: process inbound messages left pending for longer than the redrive delay."""
+    from chalicelib.services.process import redrive_pending
+
+    c = container()
+    result = redrive_pending(
+        c.process_deps,
+        older_than_ms=c.settings.redrive_after_seconds * 1000,
+        max_attempts=MAX_PROCESSING_ATTEMPTS,
+    )
+    return asdict(result)

@@ -1,0 +1,119 @@
+"""Ports for what the use cases store: inbound messages, outbound messages, applicants, quarantine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from chalicelib.domain.applicants import ApplicantRef
+    from chalicelib.domain.delivery import StatusUpdate
+    from chalicelib.domain.inbound import InboundMessage
+    from chalicelib.domain.outbound import OutboundMessage
+
+
+class StatusOutcome(StrEnum):
+    """What a status webhook did to the outbound record."""
+
+    APPLIED = "applied"
+    STALE = "stale"  # a duplicate, or older than what we already know: nothing moves backwards
+    UNKNOWN_MESSAGE = "unknown_message"
+
+
+class ClaimOutcome(StrEnum):
+    """Whether this caller may send an outbound message now."""
+
+    CLAIMED = "claimed"
+    ALREADY_HANDLED = "already_handled"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInbound:
+    """An inbound message still waiting to be processed, with the number of failed attempts so far."""
+
+    message: InboundMessage
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    """A signed webhook item set aside, with enough context to inspect and replay it."""
+
+    quarantine_id: str
+    reason: str
+    location: str
+    detail: str
+    item_json: str
+    body_sha256: str
+    received_at_ms: int
+
+
+class InboundStore(Protocol):
+    """Inbound messages, stored once per wamid."""
+
+    def add(self, message: InboundMessage, received_at_ms: int) -> bool:
+        """Store a new message; False (and no change) when that wamid is already stored."""
+        ...
+
+    def is_processed(self, message: InboundMessage) -> bool:
+        """True once processing of that message completed."""
+        ...
+
+    def mark_processed(self, message: InboundMessage, now_ms: int) -> None:
+        """Record that processing completed (the message leaves the pending index)."""
+        ...
+
+    def record_failure(self, message: InboundMessage, error_type: str) -> None:
+        """Count a failed processing attempt, keeping the message pending for the redrive."""
+        ...
+
+    def pending_since(self, before_ms: int, limit: int) -> Iterator[PendingInbound]:
+        """Messages still unprocessed that arrived before ``before_ms``, oldest first."""
+        ...
+
+
+class OutboundStore(Protocol):
+    """Outbound messages keyed by idempotency key, with their delivery status."""
+
+    def claim(self, message: OutboundMessage, now_ms: int) -> ClaimOutcome:
+        """Reserve the right to send ``message``: only one caller ever gets CLAIMED for an outbound_id."""
+        ...
+
+    def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:
+        """Meta accepted the send and gave it a wamid."""
+        ...
+
+    def release(self, outbound_id: str, error_code: int | None, now_ms: int) -> None:
+        """The send surely did not happen (Meta refused it transiently): a retry may claim it again."""
+        ...
+
+    def record_failed(self, outbound_id: str, error_code: int | None, title: str, now_ms: int) -> None:
+        """The send failed for good (or may have happened: we will not risk a second one)."""
+        ...
+
+    def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
+        """Move the message's status forward (never backwards); duplicates change nothing."""
+        ...
+
+
+class ApplicantStore(Protocol):
+    """Applicants as WhatsApp identities."""
+
+    def record_inbound(self, applicant: ApplicantRef, profile_name: str | None, sent_at: int, now_ms: int) -> None:
+        """Create or refresh the applicant; ``last_inbound_at`` only moves forward."""
+        ...
+
+    def language_of(self, applicant: ApplicantRef) -> str | None:
+        """The applicant's chosen language, if any."""
+        ...
+
+
+class QuarantineStore(Protocol):
+    """Signed but unusable webhook items."""
+
+    def put(self, record: QuarantineRecord) -> None:
+        """Keep a record (the same id twice keeps one)."""
+        ...

@@ -1,0 +1,74 @@
+"""Test environment: fake AWS credentials and local resource names set before anything imports the app.
+
+PynamoDB and botocore read configuration early, and a leaked ``AWS_ENDPOINT_URL`` would send "mocked" calls to
+a real endpoint, so the environment is fixed here, at import, before ``moto`` and the app are imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+for _key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k == "DYNAMODB_HOST"]:
+    os.environ.pop(_key)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-south-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "WHATSAPP_APP_SECRET": "test-app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "test-verify-token",
+        "WHATSAPP_ACCESS_TOKEN": "test-access-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+        "GRAPH_API_BASE_URL": "https://graph.example.test",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+
+from devtools.local_aws import create_resources, load_template, resolve  # noqa: E402
+
+_TEMPLATE = load_template()
+_RESOURCES = resolve(_TEMPLATE)
+os.environ.update({k: v for k, v in _RESOURCES.environment.items() if k != "WHATSAPP_SECRET_ID"})
+
+import boto3  # noqa: E402
+import moto  # noqa: E402, F401 - registers moto's botocore hooks before any client exists
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import bootstrap  # noqa: E402
+from chalicelib.settings import get_settings  # noqa: E402
+from tests.fakes import FakeGateway  # noqa: E402
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """Moto in-process, with every table, queue and bucket of ``infra/resources.json``."""
+    with mock_aws():
+        create_resources(_TEMPLATE, _RESOURCES, boto3.session.Session(), "eu-south-1")
+        get_settings.cache_clear()
+        bootstrap.override(None)
+        yield
+        bootstrap.override(None)
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    """A fake WhatsApp Cloud API that records what is sent."""
+    return FakeGateway()
+
+
+@pytest.fixture
+def container(aws: None, gateway: FakeGateway) -> bootstrap.Container:
+    """The real composition root on moto, with the fake gateway in place of the Graph API."""
+    built = bootstrap.Container(get_settings())
+    built.__dict__["gateway"] = gateway  # replaces the cached_property before first use
+    bootstrap.override(built)
+    return built

@@ -1,0 +1,143 @@
+"""In-memory fakes of the ports, for unit tests of the use cases."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chalicelib.services.stores import ClaimOutcome, PendingInbound, QuarantineRecord, StatusOutcome
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from chalicelib.domain.applicants import ApplicantRef
+    from chalicelib.domain.delivery import StatusUpdate
+    from chalicelib.domain.inbound import InboundMessage
+    from chalicelib.domain.media import MediaInfo
+    from chalicelib.domain.outbound import OutboundMessage
+
+
+@dataclass
+class FakeGateway:
+    """Records sends; ``errors`` are raised, in order, by the next calls to ``send``."""
+
+    sent: list[OutboundMessage] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
+    errors: list[Exception] = field(default_factory=list)
+    read_errors: list[Exception] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def send(self, message: OutboundMessage) -> str:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.sent.append(message)
+        return f"wamid.out.{next(self._ids)}"
+
+    def mark_read(self, wamid: str) -> None:
+        if self.read_errors:
+            raise self.read_errors.pop(0)
+        self.read.append(wamid)
+
+    def media_info(self, media_id: str) -> MediaInfo:
+        raise NotImplementedError("no media in this fake yet")
+
+    def download_media(self, url: str, max_bytes: int) -> bytes:
+        raise NotImplementedError("no media in this fake yet")
+
+
+@dataclass
+class FakeInboundStore:
+    items: dict[tuple[str, str], InboundMessage] = field(default_factory=dict)
+    processed: set[str] = field(default_factory=set)
+    attempts: dict[str, int] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)
+
+    def add(self, message: InboundMessage, received_at_ms: int) -> bool:
+        key = (message.applicant.key, message.wamid)
+        if key in self.items:
+            return False
+        self.items[key] = message
+        self.received[message.wamid] = received_at_ms
+        return True
+
+    def is_processed(self, message: InboundMessage) -> bool:
+        return message.wamid in self.processed
+
+    def mark_processed(self, message: InboundMessage, now_ms: int) -> None:
+        self.processed.add(message.wamid)
+
+    def record_failure(self, message: InboundMessage, error_type: str) -> None:
+        self.attempts[message.wamid] = self.attempts.get(message.wamid, 0) + 1
+
+    def pending_since(self, before_ms: int, limit: int) -> Iterator[PendingInbound]:
+        pending = [
+            m for m in self.items.values() if m.wamid not in self.processed and self.received[m.wamid] < before_ms
+        ]
+        pending.sort(key=lambda m: self.received[m.wamid])
+        for message in pending[:limit]:
+            yield PendingInbound(message, self.attempts.get(message.wamid, 0))
+
+
+@dataclass
+class OutboundRecord:
+    state: str
+    wamid: str | None = None
+    status_rank: int | None = None
+    status: str | None = None
+    error_code: int | None = None
+
+
+@dataclass
+class FakeOutboundStore:
+    records: dict[str, OutboundRecord] = field(default_factory=dict)
+
+    def claim(self, message: OutboundMessage, now_ms: int) -> ClaimOutcome:
+        current = self.records.get(message.outbound_id)
+        if current is not None and current.state != "released":
+            return ClaimOutcome.ALREADY_HANDLED
+        self.records[message.outbound_id] = OutboundRecord("sending")
+        return ClaimOutcome.CLAIMED
+
+    def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:
+        record = self.records[outbound_id]
+        record.state, record.wamid = "accepted", wamid
+
+    def release(self, outbound_id: str, error_code: int | None, now_ms: int) -> None:
+        self.records[outbound_id].state = "released"
+        self.records[outbound_id].error_code = error_code
+
+    def record_failed(self, outbound_id: str, error_code: int | None, title: str, now_ms: int) -> None:
+        self.records[outbound_id].state = "failed"
+        self.records[outbound_id].error_code = error_code
+
+    def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
+        outbound_id = update.outbound_id or next((k for k, r in self.records.items() if r.wamid == update.wamid), None)
+        if outbound_id is None:
+            return StatusOutcome.UNKNOWN_MESSAGE
+        record = self.records.setdefault(outbound_id, OutboundRecord("unknown"))
+        if record.status_rank is not None and record.status_rank >= update.status.rank:
+            return StatusOutcome.STALE
+        record.status, record.status_rank = update.status.value, update.status.rank
+        record.error_code = update.error_code or record.error_code
+        return StatusOutcome.APPLIED
+
+
+@dataclass
+class FakeApplicantStore:
+    last_inbound: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, str] = field(default_factory=dict)
+
+    def record_inbound(self, applicant: ApplicantRef, profile_name: str | None, sent_at: int, now_ms: int) -> None:
+        self.last_inbound[applicant.key] = max(sent_at, self.last_inbound.get(applicant.key, 0))
+
+    def language_of(self, applicant: ApplicantRef) -> str | None:
+        return self.languages.get(applicant.key)
+
+
+@dataclass
+class FakeQuarantineStore:
+    records: dict[str, QuarantineRecord] = field(default_factory=dict)
+
+    def put(self, record: QuarantineRecord) -> None:
+        self.records[record.quarantine_id] = record

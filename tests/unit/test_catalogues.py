@@ -1,0 +1,32 @@
+"""Translation catalogues: every key in every language, with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from chalicelib.i18n import DEFAULT_LANGUAGE, UnknownMessageKey, available_languages, catalogue, translate
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_italian_and_english_exist() -> None:
+    assert {"it", "en"} <= set(available_languages())
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_language_has_every_key_with_the_same_placeholders(language: str) -> None:
+    reference = catalogue(DEFAULT_LANGUAGE)
+    translated = catalogue(language)
+    assert set(translated) == set(reference)
+    for key, text in reference.items():
+        assert _placeholders(translated[key]) == _placeholders(text), key
+
+
+def test_unknown_languages_fall_back_to_italian_and_unknown_keys_fail() -> None:
+    assert translate("ack.received", "xx") == translate("ack.received", "it")
+    with pytest.raises(UnknownMessageKey):
+        translate("no.such.key", "en")
