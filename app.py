@@ -17,7 +17,7 @@ from functions import webhook
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
 
-app = Chalice(app_name="sportello")
+app = Chalice(app_name="sportello", configure_logs=False)  # our JSON logger, not a second copy
 app.register_blueprint(webhook.bp)
 
 

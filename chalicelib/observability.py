@@ -23,6 +23,7 @@ SAFE_FIELDS = frozenset(
         "code",
         "count",
         "stored",
+        "statuses",
         "duplicates",
         "quarantined",
         "attempt",

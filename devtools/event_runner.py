@@ -96,9 +96,7 @@ class EventRunner:
         return f"arn:aws:lambda:{self._region}:{ACCOUNT}:function:{name}"
 
     def _rule_arn(self, handler: str) -> str:
-        return (
-            f"arn:aws:events:{self._region}:{ACCOUNT}:rule/{self._app.app_name}-{self._stage}-{handler}-event"
-        )
+        return f"arn:aws:events:{self._region}:{ACCOUNT}:rule/{self._app.app_name}-{self._stage}-{handler}-event"
 
     def _fire(self, handler: str, rule_arn: str) -> Invocation:
         return self._invoke(handler, scheduled_event(rule_arn, self._region, ACCOUNT), "schedule")
@@ -106,10 +104,7 @@ class EventRunner:
     def _stream_poller(self, source: Any) -> StreamPoller | None:
         override = source_override(self._template, source.name, "Stream")
         # The template's Fn::GetAtt names the table; without an override, the handler's literal ARN does.
-        table = (
-            self._names.get(override.source_logical_id or "")
-            or source.stream_arn.split(":", 5)[-1].split("/")[1]
-        )
+        table = self._names.get(override.source_logical_id or "") or source.stream_arn.split(":", 5)[-1].split("/")[1]
         description = self._session.client("dynamodb").describe_table(TableName=table)["Table"]
         stream_arn = description.get("LatestStreamArn")
         if not stream_arn:
@@ -124,9 +119,7 @@ class EventRunner:
             batch_size=source.batch_size,
             max_retries=override.max_retries,
             patterns=override.patterns,
-            failure_queue_url=sqs.get_queue_url(QueueName=failure_queue)["QueueUrl"]
-            if failure_queue
-            else None,
+            failure_queue_url=sqs.get_queue_url(QueueName=failure_queue)["QueueUrl"] if failure_queue else None,
         )
         streams = self._session.client("dynamodbstreams")
         return StreamPoller(
@@ -141,11 +134,7 @@ class EventRunner:
 
     def _queue_poller(self, source: Any) -> QueuePoller:
         override = source_override(self._template, source.name, "Queue")
-        queue = (
-            self._names.get(override.source_logical_id or "")
-            or source.queue
-            or source.queue_arn.split(":")[-1]
-        )
+        queue = self._names.get(override.source_logical_id or "") or source.queue or source.queue_arn.split(":")[-1]
         sqs = self._session.client("sqs")
         return QueuePoller(
             source.name,

@@ -54,9 +54,7 @@ def _interactive(interactive: dict[str, Any]) -> tuple[list[str], list[dict[str,
                 lines.append(f"  {_d(section)['title']}:")
             for item in _d(section).get("rows") or []:
                 row = _d(item)
-                options.append(
-                    {"list_reply": {k: row[k] for k in ("id", "title", "description") if k in row}}
-                )
+                options.append({"list_reply": {k: row[k] for k in ("id", "title", "description") if k in row}})
                 extra = f" - {row['description']}" if row.get("description") else ""
                 lines.append(f"  [{len(options)}] {row.get('title')}{extra}")
     return lines, options
@@ -145,8 +143,10 @@ class Phone:
             self.say(f"! simulator refused the message: {result.get('error', response.text[:200])}")
         elif result.get("held"):
             self.say("! held by the simulator (POST /_simulator/flush delivers it)")
+        elif result.get("webhook_status") is None:
+            self.say("! the app did not answer the webhook: is it running? (GET /_simulator/webhooks)")
         elif result.get("webhook_status") != 200:
-            self.say(f"! the app answered the webhook with {result.get('webhook_status')} (not retried)")
+            self.say(f"! the app answered the webhook with HTTP {result['webhook_status']} (not retried)")
         self.poll()
 
     def handle(self, line: str) -> bool:

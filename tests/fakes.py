@@ -141,3 +141,6 @@ class FakeQuarantineStore:
 
     def put(self, record: QuarantineRecord) -> None:
         self.records[record.quarantine_id] = record
+
+    def on_day(self, day: str) -> list[dict[str, object]]:
+        return [{"quarantine_id": r.quarantine_id, "reason": r.reason} for r in self.records.values()]

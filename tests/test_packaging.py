@@ -55,7 +55,7 @@ def _handlers(package: Path) -> dict[str, str]:
 def test_the_zip_holds_functions_and_every_handler_module(package: Path) -> None:
     names = set(zipfile.ZipFile(package / "deployment.zip").namelist())
     assert "functions/__init__.py" in names and "functions/webhook.py" in names
-    assert "chalicelib/i18n/locales/it.po" in names
+    assert "chalicelib/i18n/locales/it/messages.po" in names
     for handler in _handlers(package).values():
         module = handler.rsplit(".", 1)[0].replace(".", "/")
         assert f"{module}.py" in names or f"{module}/__init__.py" in names, handler

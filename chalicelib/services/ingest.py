@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.delivery import DeliveryStatus
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import get_logger
 from chalicelib.services.stores import QuarantineRecord, StatusOutcome
@@ -77,6 +78,9 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
         outcome = deps.outbound.apply_status(update, now)
         if outcome is StatusOutcome.APPLIED:
             applied += 1
+            if update.status is DeliveryStatus.FAILED:
+                extra = {"outbound_id": update.outbound_id, "wamid": update.wamid, "code": update.error_code}
+                log.warning("delivery_failed", extra=extra)
         elif outcome is StatusOutcome.STALE:
             stale += 1
         else:
@@ -87,7 +91,7 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
     result = IngestResult(stored, duplicates, applied, stale, len(quarantined))
     log.info(
         "webhook_ingested",
-        extra={"stored": stored, "duplicates": duplicates, "count": applied, "quarantined": len(quarantined)},
+        extra={"stored": stored, "duplicates": duplicates, "statuses": applied, "quarantined": len(quarantined)},
     )
     return result
 

@@ -117,3 +117,7 @@ class QuarantineStore(Protocol):
     def put(self, record: QuarantineRecord) -> None:
         """Keep a record (the same id twice keeps one)."""
         ...
+
+    def on_day(self, day: str) -> list[dict[str, object]]:
+        """A day's records (``YYYY-MM-DD``): ids, reasons and places, oldest first."""
+        ...

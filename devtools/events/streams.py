@@ -112,9 +112,7 @@ class StreamPoller:
             try:
                 delivered |= self._read(shard_id)
             except Exception:
-                self._iterators[shard_id] = (
-                    None  # expired or broken: start again after the last delivered record
-                )
+                self._iterators[shard_id] = None  # expired or broken: start again after the last delivered record
                 raise
         return delivered
 
@@ -181,18 +179,14 @@ class StreamPoller:
         body = failure_record(self.target, shard_id, batch, attempts)
         self._sqs.send_message(QueueUrl=self.target.failure_queue_url, MessageBody=json.dumps(body))
         queue = self.target.failure_queue_url.rsplit("/", 1)[-1]
-        log.warning(
-            "%s %d records -> retries exhausted, parked on %s", self.target.handler, len(batch), queue
-        )
+        log.warning("%s %d records -> retries exhausted, parked on %s", self.target.handler, len(batch), queue)
 
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def failure_record(
-    target: StreamTarget, shard_id: str, batch: list[dict[str, Any]], attempts: int
-) -> dict[str, Any]:
+def failure_record(target: StreamTarget, shard_id: str, batch: list[dict[str, Any]], attempts: int) -> dict[str, Any]:
     """The on-failure message Lambda sends for a stream batch (metadata only, never the records)."""
     first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
     return {

@@ -122,8 +122,11 @@ def webhook_log() -> flask.Response:
 def status() -> flask.Response:
     """Counters; ``wait_idle=SECONDS`` first waits for background status deliveries to finish."""
     state = current_state()
-    wait = flask.request.args.get("wait_idle")
-    idle = state.wait_idle(min(float(wait), 60.0)) if wait else None
+    wait = flask.request.args.get("wait_idle", "")
+    try:
+        idle = state.wait_idle(min(float(wait), 60.0)) if wait else None
+    except ValueError:
+        return _error("'wait_idle' must be a number of seconds")
     with state.lock:
         return flask.jsonify(
             {

@@ -1,12 +1,16 @@
 """Posting signed webhooks to the app: inbound messages (synchronously) and statuses (in a thread).
 
-Nothing is retried: a non-200 answer is recorded and logged, and tests decide what to re-deliver.
+An HTTP answer is never retried, whatever its status: it is recorded and logged, and tests decide what to
+re-deliver.  Only a failure with no HTTP answer at all (connection refused or reset) is tried again, twice,
+within ~0.15 s: a local dev server's small listen backlog resets some of many concurrent connections, which
+says nothing about the app.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import requests
@@ -16,23 +20,32 @@ from devtools.simulator.state import OutboxEntry, SimulatorState, User, iso
 
 LOG = logging.getLogger("devtools.simulator")
 TIMEOUT_SECONDS = 30.0
+CONNECT_ATTEMPTS = 3
 
 
-def _post_once(
-    state: SimulatorState, url: str, body: bytes, payload: dict[str, Any], kind: str
-) -> int | None:
+def _request(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str | None, int]:
+    """(status, response text, error, attempts) of one delivery."""
+    error = None
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
+            return response.status_code, response.text[:2000], None, attempt
+        except requests.ConnectionError as exc:  # no HTTP answer: refused, reset, aborted
+            error = f"{type(exc).__name__}: {exc}"
+            if attempt < CONNECT_ATTEMPTS:
+                time.sleep(0.05 * attempt)
+        except requests.RequestException as exc:  # e.g. a read timeout: the app may be working on it
+            return None, "", f"{type(exc).__name__}: {exc}", attempt
+    return None, "", error, CONNECT_ATTEMPTS
+
+
+def _post_once(state: SimulatorState, url: str, body: bytes, payload: dict[str, Any], kind: str) -> int | None:
     headers = {
         "Content-Type": "application/json",
         webhooks.SIGNATURE_HEADER: webhooks.sign(state.config.app_secret, body),
         "User-Agent": "facebookexternalua",
     }
-    status: int | None = None
-    response_text, error = "", None
-    try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
-        status, response_text = response.status_code, response.text[:2000]
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    status, response_text, error, attempts = _request(url, body, headers)
     if status != 200:
         LOG.warning("%s webhook to %s answered %s %s", kind, url, status, error or response_text[:200])
     state.record_webhook(
@@ -44,6 +57,7 @@ def _post_once(
             "status": status,
             "response": response_text,
             "error": error,
+            "attempts": attempts,
             "payload": payload,
             "raw": body.decode("ascii"),
         }

@@ -50,8 +50,7 @@ def _buttons(action: dict[str, Any]) -> list[str]:
         title = reply.get("title")
         if isinstance(title, str) and not 1 <= len(title) <= BUTTON_TITLE_MAX:
             problems.append(
-                f"Button title length invalid (button {number}). "
-                f"Min length: 1, Max length: {BUTTON_TITLE_MAX}"
+                f"Button title length invalid (button {number}). Min length: 1, Max length: {BUTTON_TITLE_MAX}"
             )
     problems += _duplicates([r.get("id") for r in replies], "button ids")
     problems += _duplicates([r.get("title") for r in replies], "button titles")

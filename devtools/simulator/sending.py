@@ -91,9 +91,7 @@ def _accept(state: SimulatorState, entry: OutboxEntry, user: User, to: str) -> S
     if entry.body["type"] == "interactive":
         user.last_interactive_wamid = entry.wamid
     # Sent to a BSUID the contact carries user_id; sent to a phone, wa_id.
-    contact = (
-        {"input": to, "user_id": user.user_id} if entry.recipient else {"input": to, "wa_id": user.wa_id}
-    )
+    contact = {"input": to, "user_id": user.user_id} if entry.recipient else {"input": to, "wa_id": user.wa_id}
     entry.result = {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": entry.wamid}]}
     failure = switches.fail_next_sends
     if failure is not None:

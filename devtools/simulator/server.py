@@ -45,6 +45,9 @@ def start(config: SimulatorConfig, clock: Callable[[], float] = time.time) -> Ru
     """Serve a new simulator app in a daemon thread; ``config.port`` 0 picks a free port."""
     app = create_app(config, clock)
     server = make_server(config.host, config.port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="whatsapp-simulator", daemon=True)
+    # A short poll interval makes stop() quick (shutdown waits for the next poll).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="whatsapp-simulator", daemon=True
+    )
     thread.start()
     return RunningSimulator(f"http://{config.host}:{server.server_port}", app, server, thread)

@@ -11,15 +11,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-@pytest.fixture
-def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Moto in server mode on a free loopback port; ``AWS_ENDPOINT_URL`` points at it during the test only."""
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """Moto in server mode on a free loopback port, shared by a module's tests (give each test its own names).
+
+    ``AWS_ENDPOINT_URL`` points at it only while the module's tests run, and is restored afterwards.
+    """
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)  # monkeypatch removes it again after the test
-    try:
-        yield endpoint
-    finally:
-        server.stop()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", endpoint)
+        try:
+            yield endpoint
+        finally:
+            server.stop()

@@ -70,12 +70,12 @@ class Recorder:
         self.fail_on: set[str] = set()
         self.fail_bodies: set[str] = set()
 
-    def keys(self) -> list[str]:
+    def stream_keys(self) -> list[str]:
         with self.lock:
             return [r["dynamodb"]["Keys"]["pk"]["S"] for batch in self.batches for r in batch]
 
 
-def _app(recorder: Recorder, queue_name: str) -> Chalice:
+def _app(recorder: Recorder, queue_name: str | None) -> Chalice:
     app = Chalice(app_name="runner-test")
 
     @app.on_dynamodb_record(stream_arn=PLACEHOLDER_ARN, batch_size=2)
@@ -87,13 +87,15 @@ def _app(recorder: Recorder, queue_name: str) -> Chalice:
             raise RuntimeError("boom")
         return len(records)
 
-    @app.on_sqs_message(queue=queue_name, batch_size=5)
-    def on_work(event: Any) -> None:
-        bodies = [record.body for record in event]
-        with recorder.lock:
-            recorder.bodies.extend(bodies)
-        if recorder.fail_bodies & set(bodies):
-            raise RuntimeError("boom")
+    if queue_name is not None:  # only where needed: stop() waits for the queue's 1 s long poll
+
+        @app.on_sqs_message(queue=queue_name, batch_size=5)
+        def on_work(event: Any) -> None:
+            bodies = [record.body for record in event]
+            with recorder.lock:
+                recorder.bodies.extend(bodies)
+            if recorder.fail_bodies & set(bodies):
+                raise RuntimeError("boom")
 
     @app.schedule(Rate(5, unit=Rate.MINUTES))
     def tick(event: Any) -> dict[str, str]:
@@ -114,12 +116,12 @@ def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
 class Harness:
     """A test app, its resources in moto server and the runner feeding it."""
 
-    def __init__(self, template: dict[str, Any], **runner_options: Any) -> None:
+    def __init__(self, template: dict[str, Any], with_queue: bool = False, **runner_options: Any) -> None:
         self.session = boto3.session.Session(region_name=REGION)
         self.resources: LocalResources = resolve(template, prefix=f"t{uuid.uuid4().hex[:8]}")
         create_resources(template, self.resources, self.session, REGION)
         self.recorder = Recorder()
-        self.app = _app(self.recorder, self.resources.names["WorkQueue"])
+        self.app = _app(self.recorder, self.resources.names["WorkQueue"] if with_queue else None)
         self.runner = EventRunner(
             self.app, template=template, names=self.resources.names, session=self.session, **runner_options
         )
@@ -135,10 +137,22 @@ class Harness:
 
 
 @pytest.fixture
-def harness(moto_endpoint: str) -> Iterator[Harness]:
-    built = Harness(_template(), backoff=Backoff(base=0.01, cap=0.05), poll_interval=0.1)
-    yield built
-    built.runner.stop()
+def make_harness(moto_endpoint: str) -> Iterator[Callable[..., Harness]]:
+    """Builds harnesses on the module's moto server and stops their runners after the test, pass or fail."""
+    made: list[Harness] = []
+
+    def make(with_queue: bool = False, **runner_options: Any) -> Harness:
+        made.append(Harness(_template(), with_queue, **runner_options))
+        return made[-1]
+
+    yield make
+    for built in made:
+        built.runner.stop()
+
+
+@pytest.fixture
+def harness(make_harness: Callable[..., Harness]) -> Harness:
+    return make_harness(backoff=Backoff(base=0.01, cap=0.05), poll_interval=0.1)
 
 
 def test_stream_records_reach_the_handler_in_order_in_batches(harness: Harness) -> None:
@@ -148,9 +162,9 @@ def test_stream_records_reach_the_handler_in_order_in_batches(harness: Harness) 
         harness.put(f"k{i}")
     harness.put("k3", "changed")  # a MODIFY: filtered out by the template's INSERT-only pattern
 
-    eventually(lambda: len(harness.recorder.keys()) >= 7)
+    eventually(lambda: len(harness.recorder.stream_keys()) >= 7)
     time.sleep(0.3)
-    assert harness.recorder.keys() == [f"k{i}" for i in range(7)]
+    assert harness.recorder.stream_keys() == [f"k{i}" for i in range(7)]
     assert all(1 <= len(batch) <= 2 for batch in harness.recorder.batches)
     record = harness.recorder.batches[0][0]
     table = harness.dynamodb.describe_table(TableName=harness.resources.names["ItemsTable"])["Table"]
@@ -164,11 +178,11 @@ def test_a_failing_batch_is_retried_then_parked_on_the_failure_queue(harness: Ha
     harness.recorder.fail_on = {"bad"}
     harness.runner.start()
     harness.put("bad")
-    eventually(lambda: "ok" in harness.recorder.keys() or len(harness.recorder.keys()) >= 3)
+    eventually(lambda: len(harness.recorder.stream_keys()) >= 3)  # 1 try + MaximumRetryAttempts 2
     harness.put("ok")  # the stream moves on after the failed batch is given up
 
-    eventually(lambda: "ok" in harness.recorder.keys())
-    assert harness.recorder.keys() == ["bad", "bad", "bad", "ok"]  # 1 try + MaximumRetryAttempts 2
+    eventually(lambda: "ok" in harness.recorder.stream_keys())
+    assert harness.recorder.stream_keys() == ["bad", "bad", "bad", "ok"]  # 1 try + MaximumRetryAttempts 2
     messages = harness.sqs.receive_message(QueueUrl=harness.queue_url("FailuresQueue"), WaitTimeSeconds=1)
     [message] = messages["Messages"]
     failure = json.loads(message["Body"])
@@ -182,7 +196,10 @@ def test_a_failing_batch_is_retried_then_parked_on_the_failure_queue(harness: Ha
     assert "bad" not in message["Body"]  # metadata only, never the records
 
 
-def test_sqs_messages_are_deleted_on_success_and_redelivered_on_failure(harness: Harness) -> None:
+def test_sqs_messages_are_deleted_on_success_and_redelivered_on_failure(
+    make_harness: Callable[..., Harness],
+) -> None:
+    harness = make_harness(with_queue=True, poll_interval=0.1)
     url = harness.queue_url("WorkQueue")
     harness.recorder.fail_bodies = {"poison"}
     harness.runner.start()
@@ -192,22 +209,22 @@ def test_sqs_messages_are_deleted_on_success_and_redelivered_on_failure(harness:
     eventually(lambda: harness.recorder.bodies.count("poison") >= 2)  # back after the 1 s visibility timeout
     harness.runner.stop()
     attributes = harness.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
+    assert (
+        int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 1
+    )
     assert harness.recorder.bodies.count("hello") == 1
 
 
-def test_schedules_fire_at_their_period_and_on_demand(moto_endpoint: str) -> None:
-    harness = Harness(_template(), poll_interval=0.05, schedule_period=0.2)
+def test_schedules_fire_at_their_period_and_on_demand(make_harness: Callable[..., Harness]) -> None:
+    harness = make_harness(poll_interval=0.05, schedule_period=0.2)
     [now] = harness.runner.fire_schedules_now()
     assert (now.handler, now.ok, now.payload) == ("tick", True, {"source": "aws.events"})
     harness.runner.start()
-    try:
-        eventually(lambda: harness.recorder.ticks >= 3, timeout=5)
-    finally:
-        harness.runner.stop()
+    eventually(lambda: harness.recorder.ticks >= 3, timeout=5)
 
 
-def test_stop_returns_promptly(harness: Harness) -> None:
+def test_stop_returns_promptly(make_harness: Callable[..., Harness]) -> None:
+    harness = make_harness(with_queue=True, schedule_period=60.0)  # a stream, a queue and a schedule thread
     harness.runner.start()
     time.sleep(0.3)
     started = time.monotonic()

@@ -72,13 +72,14 @@ class Receiver:
         self.lock = threading.Lock()
         self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
         self.thread.start()
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
         headers = {k[5:].replace("_", "-").title(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+        headers["Content-Type"] = str(environ.get("CONTENT_TYPE", ""))
         got = headers.get("X-Hub-Signature-256", "")
         record = Received(raw, headers, hmac.compare_digest(got, expected), json.loads(raw))
         with self.lock:
@@ -97,6 +98,17 @@ class Receiver:
                     return list(self.received)
             time.sleep(0.005)
         raise AssertionError(f"expected {count} webhooks, got {len(self.received)}")
+
+    def wait_for_messages(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Poll until ``count`` inbound messages arrived (status webhooks are skipped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                messages = [m for r in self.received for m in r.messages()]
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.005)
+        raise AssertionError(f"expected {count} inbound messages, got {len(messages)}")
 
     def status_webhooks(self) -> list[Received]:
         with self.lock:

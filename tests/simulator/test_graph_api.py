@@ -77,11 +77,21 @@ VALID: dict[str, dict[str, Any]] = {
             "name": "conferma",
             "language": {"code": "it", "policy": "deterministic"},
             "components": [
-                {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "si"}]}
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": "0",
+                    "parameters": [{"type": "payload", "payload": "si"}],
+                }
             ],
         }
     },
-    "document by id": {"messaging_product": "whatsapp", "to": PHONE, "type": "document", "document": {"id": "1", "filename": "a.pdf"}},
+    "document by id": {
+        "messaging_product": "whatsapp",
+        "to": PHONE,
+        "type": "document",
+        "document": {"id": "1", "filename": "a.pdf"},
+    },
 }
 
 
@@ -101,7 +111,14 @@ INVALID = {
     "text property typo": (text() | {"text": {"bodi": "x"}}, "'bodi' was unexpected"),
     "callback data too long": (text(biz_opaque_callback_data="x" * 513), "biz_opaque_callback_data"),
     "template parameter without text": (
-        template() | {"template": {"name": "t", "language": {"code": "it"}, "components": [{"type": "body", "parameters": [{"type": "text"}]}]}},
+        template()
+        | {
+            "template": {
+                "name": "t",
+                "language": {"code": "it"},
+                "components": [{"type": "body", "parameters": [{"type": "text"}]}],
+            }
+        },
         "'text' is a required property",
     ),
     "template without language": (template() | {"template": {"name": "t"}}, "'language' is a required"),
@@ -134,7 +151,12 @@ def test_body_that_is_not_json_is_error_100(sim: Sim) -> None:
 
 def test_mark_as_read_with_typing_indicator(sim: Sim) -> None:
     wamid = sim.inbound(text="ciao")["wamid"]
-    body = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid, "typing_indicator": {"type": "text"}}
+    body = {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": wamid,
+        "typing_indicator": {"type": "text"},
+    }
     response = sim.send(body)
     assert response.status_code == 200
     assert response.json == {"success": True}

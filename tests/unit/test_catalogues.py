@@ -30,3 +30,7 @@ def test_unknown_languages_fall_back_to_italian_and_unknown_keys_fail() -> None:
     assert translate("ack.received", "xx") == translate("ack.received", "it")
     with pytest.raises(UnknownMessageKey):
         translate("no.such.key", "en")
+
+
+def test_a_language_code_can_never_name_a_path() -> None:
+    assert catalogue("../it") == {} and catalogue("it/../en") == {}

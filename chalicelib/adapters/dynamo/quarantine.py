@@ -46,3 +46,17 @@ class DynamoQuarantineStore:
             received_at=record.received_at_ms,
             expires_at=received + timedelta(days=self._retention_days),
         ).save()
+
+    def on_day(self, day: str) -> list[dict[str, object]]:
+        """A day's quarantined items (``YYYY-MM-DD``), oldest first, by the ``by_day`` index."""
+        return [
+            {
+                "quarantine_id": item.quarantine_id,
+                "reason": item.reason,
+                "location": item.location,
+                "detail": item.detail,
+                "received_at": int(item.received_at),
+                "in_s3": item.s3_key is not None,
+            }
+            for item in QuarantineModel.by_day.query(day)
+        ]

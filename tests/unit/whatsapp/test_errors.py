@@ -121,9 +121,7 @@ def test_all_fields_are_parsed() -> None:
     assert error.subcode == 2494010
     assert error.details == "more than 24 hours have passed"
     assert error.fbtrace_id == "AbC123"
-    assert "24 hours" not in str(
-        error
-    )  # details can be recipient-specific; str() carries only code + message
+    assert "24 hours" not in str(error)  # details can be recipient-specific; str() carries only code + message
 
 
 def test_meta_is_transient_flag_makes_any_code_transient() -> None:

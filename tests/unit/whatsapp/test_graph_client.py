@@ -70,9 +70,7 @@ def test_send_posts_the_payload_and_returns_the_wamid(
     client: GraphApiClient, rsps: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     message = text_message()
-    rsps.post(
-        MESSAGES_URL, json=sent("wamid.OUT1"), match=[matchers.json_params_matcher(to_graph_payload(message))]
-    )
+    rsps.post(MESSAGES_URL, json=sent("wamid.OUT1"), match=[matchers.json_params_matcher(to_graph_payload(message))])
     assert client.send(message) == "wamid.OUT1"
     assert len(rsps.calls) == 1
     assert_authenticated(rsps.calls[0].request)
@@ -80,9 +78,7 @@ def test_send_posts_the_payload_and_returns_the_wamid(
     assert sleeps == []
 
 
-def test_credentials_are_read_lazily_and_per_request(
-    make_client: ClientFactory, rsps: responses.RequestsMock
-) -> None:
+def test_credentials_are_read_lazily_and_per_request(make_client: ClientFactory, rsps: responses.RequestsMock) -> None:
     reads: list[str] = []
     tokens = iter(["old-token", "new-token"])
 
@@ -106,9 +102,7 @@ def test_credentials_are_read_lazily_and_per_request(
     assert reads.count("token") == 2
 
 
-def test_a_200_without_wamid_is_an_error_and_not_retried(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_a_200_without_wamid_is_an_error_and_not_retried(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.post(MESSAGES_URL, json={"messaging_product": "whatsapp", "messages": []})
     with pytest.raises(MalformedResponse):
         client.send(text_message())
@@ -196,9 +190,7 @@ def test_send_is_never_retried_after_a_read_timeout(
     assert sleeps == []
 
 
-def test_send_is_never_retried_after_a_reset_once_sent(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_send_is_never_retried_after_a_reset_once_sent(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     reset = requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
     rsps.post(MESSAGES_URL, body=reset)
     with pytest.raises(TransportError) as caught:
@@ -239,9 +231,7 @@ def test_a_gateway_failure_on_a_send_may_have_reached_meta(
     assert len(rsps.calls) == 1
 
 
-def test_a_graph_error_behind_a_502_is_meta_answering(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_a_graph_error_behind_a_502_is_meta_answering(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.post(MESSAGES_URL, json=graph_error_body(2, "Service temporarily unavailable"), status=502)
     rsps.post(MESSAGES_URL, json=sent("wamid.OK"))
     assert client.send(text_message()) == "wamid.OK"
@@ -275,16 +265,12 @@ def test_media_info(client: GraphApiClient, rsps: responses.RequestsMock, size: 
         "file_size": size,
         "id": MEDIA_ID,
     }
-    rsps.get(
-        MEDIA_INFO_URL, json=info, match=[matchers.query_param_matcher({"phone_number_id": PHONE_NUMBER_ID})]
-    )
+    rsps.get(MEDIA_INFO_URL, json=info, match=[matchers.query_param_matcher({"phone_number_id": PHONE_NUMBER_ID})])
     assert client.media_info(MEDIA_ID) == MediaInfo(MEDIA_ID, MEDIA_URL, "image/jpeg", "a" * 64, 49664)
     assert_authenticated(rsps.calls[0].request)
 
 
-def test_media_info_tolerates_missing_optional_fields(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_media_info_tolerates_missing_optional_fields(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.get(MEDIA_INFO_URL, json={"url": MEDIA_URL, "mime_type": "application/pdf"})
     assert client.media_info(MEDIA_ID) == MediaInfo(MEDIA_ID, MEDIA_URL, "application/pdf", None, None)
 
@@ -312,29 +298,21 @@ def test_media_id_cannot_escape_the_path(client: GraphApiClient, rsps: responses
     assert "/..%2Fme?" in rsps.calls[0].request.url
 
 
-def test_download_media_sends_token_and_user_agent(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_download_media_sends_token_and_user_agent(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.get(MEDIA_URL, body=b"\xff\xd8jpeg-bytes", content_type="image/jpeg")
     assert client.download_media(MEDIA_URL, max_bytes=1024) == b"\xff\xd8jpeg-bytes"
     assert_authenticated(rsps.calls[0].request)
 
 
-def test_download_refuses_a_declared_size_over_the_cap(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
-    rsps.get(
-        MEDIA_URL, body=b"x" * 10, headers={"Content-Length": "5000000"}, auto_calculate_content_length=False
-    )
+def test_download_refuses_a_declared_size_over_the_cap(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
+    rsps.get(MEDIA_URL, body=b"x" * 10, headers={"Content-Length": "5000000"}, auto_calculate_content_length=False)
     with pytest.raises(MediaTooLarge) as caught:
         client.download_media(MEDIA_URL, max_bytes=1000)
     assert (caught.value.size, caught.value.declared, caught.value.max_bytes) == (5000000, True, 1000)
     assert len(rsps.calls) == 1
 
 
-def test_download_counts_bytes_when_no_size_is_declared(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_download_counts_bytes_when_no_size_is_declared(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.get(MEDIA_URL, body=b"x" * 200_000)
     with pytest.raises(MediaTooLarge) as caught:
         client.download_media(MEDIA_URL, max_bytes=100_000)
@@ -370,17 +348,13 @@ def test_download_retries_5xx_but_not_an_expired_url(
         "https://graph.test.attacker.example/x",
     ],
 )
-def test_the_token_is_never_sent_off_meta(
-    client: GraphApiClient, rsps: responses.RequestsMock, url: str
-) -> None:
+def test_the_token_is_never_sent_off_meta(client: GraphApiClient, rsps: responses.RequestsMock, url: str) -> None:
     with pytest.raises(UntrustedMediaUrl):
         client.download_media(url, max_bytes=100)
     assert len(rsps.calls) == 0
 
 
-def test_a_simulator_serves_media_from_its_own_origin(
-    make_client: ClientFactory, rsps: responses.RequestsMock
-) -> None:
+def test_a_simulator_serves_media_from_its_own_origin(make_client: ClientFactory, rsps: responses.RequestsMock) -> None:
     client = make_client(base_url="http://127.0.0.1:8081/")
     rsps.get(
         f"http://127.0.0.1:8081/{VERSION}/{MEDIA_ID}",
@@ -423,9 +397,7 @@ def test_logs_carry_codes_and_never_the_token_or_personal_data(
         rsps.post(MESSAGES_URL, json=graph_error_body(130429), status=400)
         rsps.post(
             MESSAGES_URL,
-            json=graph_error_body(
-                131047, f"Re-engagement for +{APPLICANT_PHONE}", error_data={"details": secret_body}
-            ),
+            json=graph_error_body(131047, f"Re-engagement for +{APPLICANT_PHONE}", error_data={"details": secret_body}),
             status=400,
         )
         with pytest.raises(ReEngagementRequired):
@@ -449,9 +421,7 @@ def test_logs_carry_codes_and_never_the_token_or_personal_data(
         assert forbidden not in captured
 
 
-def test_final_5xx_failure_is_service_unavailable(
-    client: GraphApiClient, rsps: responses.RequestsMock
-) -> None:
+def test_final_5xx_failure_is_service_unavailable(client: GraphApiClient, rsps: responses.RequestsMock) -> None:
     rsps.post(MESSAGES_URL, body="", status=500)
     with pytest.raises(ServiceUnavailable) as caught:
         client.send(text_message())

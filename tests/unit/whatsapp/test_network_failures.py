@@ -88,9 +88,7 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def test_refused_connection_never_reached_meta_and_is_retried(
-    make_client: ClientFactory, sleeps: list[float]
-) -> None:
+def test_refused_connection_never_reached_meta_and_is_retried(make_client: ClientFactory, sleeps: list[float]) -> None:
     client = make_client(base_url=closed_port_url(), max_attempts=3)
     with pytest.raises(TransportError) as caught:
         client.send(text_message())

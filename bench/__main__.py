@@ -1,0 +1,27 @@
+"""``make bench``: run the benchmarks and print the Markdown that goes in BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+
+from bench import webhook_ack
+from bench.environment import local_aws
+
+
+def main() -> None:
+    """Run every benchmark once, in this process."""
+    sys.path.insert(0, str(os.getcwd()))
+    print(
+        f"<!-- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs -->"
+    )
+    with local_aws() as local:
+        print("\n### Webhook ack path (`python -m bench`)\n")
+        webhook_ack.report(webhook_ack.run(local))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The local system end to end over HTTP: a phone writes through the simulator, the app answers through it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+import requests
+
+from devtools.local_aws import load_template, resolve
+from tests.e2e.conftest import SECRETS, start_local_system, stop_local_system
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.e2e.conftest import LocalSystem
+
+pytestmark = pytest.mark.e2e
+REPLY_TIMEOUT = 10.0
+
+
+def _send(system: LocalSystem, phone: str, text: str) -> dict[str, Any]:
+    response = requests.post(f"{system.simulator}/_simulator/inbound", json={"from": phone, "text": text}, timeout=30)
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _replies_to(system: LocalSystem, phone: str, wamid: str) -> list[dict[str, Any]]:
+    digits = phone.lstrip("+")
+    response = requests.get(f"{system.simulator}/_simulator/messages", params={"to": digits}, timeout=10)
+    response.raise_for_status()
+    return [m for m in response.json() if (m["body"].get("context") or {}).get("message_id") == wamid]
+
+
+def _wait_for_replies(system: LocalSystem, phone: str, wamid: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while not (replies := _replies_to(system, phone, wamid)):
+        assert time.monotonic() < deadline, f"no reply within {REPLY_TIMEOUT} s:\n{system.output_tail()}"
+        time.sleep(0.2)
+    return replies
+
+
+def _stored_inbound(system: LocalSystem, wamid: str) -> int:
+    """How many inbound rows moto holds for ``wamid`` (read straight from the local endpoint)."""
+    dynamodb = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=system.aws,
+        region_name="eu-south-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        aws_session_token=None,
+    )
+    table = resolve(load_template()).environment["INBOUND_TABLE"]
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table, FilterExpression="wamid = :w", ExpressionAttributeValues={":w": {"S": wamid}}
+    )
+    return sum(page["Count"] for page in pages)
+
+
+def test_a_text_from_a_phone_is_acknowledged(local_system: LocalSystem) -> None:
+    phone = "+393330000101"
+    sent = _send(local_system, phone, "Buongiorno, ho una domanda sul permesso")
+    assert sent["webhook_status"] == 200
+
+    [reply] = _wait_for_replies(local_system, phone, sent["wamid"])
+    assert reply["type"] == "text" and reply["accepted"]
+    assert reply["body"]["to"].lstrip("+") == phone.lstrip("+")
+
+
+def test_the_same_webhook_delivered_20_times_concurrently_is_stored_and_answered_once(
+    local_system: LocalSystem,
+) -> None:
+    phone = "+393330000102"
+    config = f"{local_system.simulator}/_simulator/config"
+    requests.post(config, json={"duplicate": 20}, timeout=10).raise_for_status()
+    try:
+        sent = _send(local_system, phone, "Ciao")
+    finally:
+        requests.post(config, json={"duplicate": 1}, timeout=10).raise_for_status()
+    assert sent["webhook_statuses"] == [200] * 20
+
+    assert len(_wait_for_replies(local_system, phone, sent["wamid"])) == 1
+    time.sleep(2.0)  # late duplicates would have been processed by now
+    assert len(_replies_to(local_system, phone, sent["wamid"])) == 1
+    assert _stored_inbound(local_system, sent["wamid"]) == 1
+
+
+def test_an_unsigned_webhook_is_refused(local_system: LocalSystem) -> None:
+    body = {"object": "whatsapp_business_account", "entry": []}
+    unsigned = requests.post(f"{local_system.api}/webhook", json=body, timeout=10)
+    forged = requests.post(
+        f"{local_system.api}/webhook", json=body, headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}, timeout=10
+    )
+    assert (unsigned.status_code, forged.status_code) == (401, 401)
+
+
+def test_the_verification_handshake_uses_the_local_verify_token(local_system: LocalSystem) -> None:
+    params = {"hub.mode": "subscribe", "hub.challenge": "1158201444"}
+    good = requests.get(
+        f"{local_system.api}/webhook",
+        params={**params, "hub.verify_token": SECRETS["WHATSAPP_VERIFY_TOKEN"]},
+        timeout=10,
+    )
+    bad = requests.get(f"{local_system.api}/webhook", params={**params, "hub.verify_token": "wrong"}, timeout=10)
+    assert (good.status_code, good.text, bad.status_code) == (200, "1158201444", 403)
+
+
+def _port_is_free(url: str) -> bool:
+    host, port = url.rsplit("/", 1)[-1].split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) != 0
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    system = start_local_system(tmp_path)
+    api_pid = system.ready["api_pid"]
+    started = time.monotonic()
+    os.kill(system.process.pid, signal.SIGINT)
+    try:
+        status = system.process.wait(10)
+    finally:
+        stop_local_system(system)
+    assert status == 0, system.output_tail()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(api_pid, 0)
+    assert _port_is_free(system.api) and _port_is_free(system.simulator) and _port_is_free(system.aws)

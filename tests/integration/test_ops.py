@@ -1,0 +1,44 @@
+"""The operator commands list and replay what did not go through."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.bootstrap import Container
+from devtools import ops
+from tests.fakes import FakeGateway
+from tests.support import load_event, signed
+
+
+def _receive(container: Container, name: str) -> None:
+    from chalicelib.services.ingest import ingest_webhook
+
+    body, headers = signed(load_event(name))
+    ingest_webhook(body, headers["X-Hub-Signature-256"], container.ingest_deps)
+
+
+def test_pending_messages_are_listed_and_replayed_once(
+    container: Container, gateway: FakeGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _receive(container, "message_text")
+    _receive(container, "message_image")
+
+    ops.main(["pending"])
+    listed = json.loads(capsys.readouterr().out)
+    assert {p["attempts"] for p in listed} == {0} and len(listed) == 2
+    assert "Buongiorno" not in json.dumps(listed)
+
+    ops.main(["replay"])
+    assert json.loads(capsys.readouterr().out) == {"processed": 2, "failed": 0, "skipped_parked": 0}
+    ops.main(["pending"])
+    assert json.loads(capsys.readouterr().out) == []
+    assert len(gateway.sent) == 1  # the text's acknowledgement; the image gets none yet
+
+
+def test_quarantined_items_are_listed_by_day(container: Container, capsys: pytest.CaptureFixture[str]) -> None:
+    _receive(container, "message_unsupported")
+    ops.main(["quarantine"])
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["reason"] == "unsupported_message"
