@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit phone bench package clean
+.PHONY: install run test lint typecheck unit phone token bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -20,7 +20,7 @@ run: install
 
 ## make test: lint, type-check, then every test.
 test: install lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,6 +32,14 @@ typecheck: install
 ## make phone: chat with the local system as an applicant.
 phone: install
 	$(BIN)/python -m devtools.phone
+
+## make token: a local officer's ID token, for `make run`'s API (OFFICE=AN|MC..., ROLE=officer|supervisor,
+## optional OFFICER_NAME=username, TTL=seconds). Only the token is printed: TOKEN=$$(make -s token ROLE=supervisor).
+OFFICE ?= AN
+ROLE ?= officer
+TTL ?= 3600
+token: install
+	@$(BIN)/python -m devtools.token --office '$(OFFICE)' --role '$(ROLE)' --ttl '$(TTL)' $(if $(OFFICER_NAME),--user '$(OFFICER_NAME)')
 
 ## make bench: benchmarks; figures go in BENCHMARKS.md.
 bench: install

@@ -12,13 +12,15 @@ from typing import Any
 from chalice.app import Chalice, Rate
 
 from chalicelib import handlers
-from functions import webhook
+from functions import audit_log, officers, webhook
 
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
 
 app = Chalice(app_name="sportello", configure_logs=False)  # our JSON logger, not a second copy
 app.register_blueprint(webhook.bp)
+app.register_blueprint(officers.bp)
+app.register_blueprint(audit_log.bp)
 
 
 @app.on_dynamodb_record(stream_arn=INBOUND_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")

@@ -17,15 +17,23 @@ from chalicelib.observability import configure_logging
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.api_secret import CursorKeyProvider
     from chalicelib.adapters.secrets import SecretsProvider
+    from chalicelib.auth import TokenVerifier
+    from chalicelib.services.audit import AuditLog
+    from chalicelib.services.case_ports import CaseRepository, DocumentStorage
+    from chalicelib.services.cases import CaseDeps
     from chalicelib.services.ingest import IngestDeps
     from chalicelib.services.messaging import Messenger
+    from chalicelib.services.notices import Notifier
     from chalicelib.services.ports import WhatsAppGateway
     from chalicelib.services.process import ProcessDeps
     from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
 
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
 INGEST_WORKERS = 8
+# A JWKS fetch happens on a cold start or a key rotation, inside an officer's request: fail fast if it hangs.
+JWKS_TIMEOUT_S = 3.0
 
 
 def now_ms() -> int:
@@ -123,6 +131,71 @@ class Container:
         from chalicelib.services.process import ProcessDeps
 
         return ProcessDeps(self.inbound, self.applicants, self.gateway, self.messenger, now_ms)
+
+    @cached_property
+    def cursor_key(self) -> CursorKeyProvider:
+        from chalicelib.adapters.api_secret import CursorKeyProvider
+
+        return CursorKeyProvider(
+            self.settings.cursor_secret, self.settings.api_secret_id, lambda: self.client("secretsmanager")
+        )
+
+    def cursor_secret(self) -> bytes:
+        """The key that signs pagination cursors (read lazily)."""
+        return self.cursor_key.get()
+
+    @cached_property
+    def verifier(self) -> TokenVerifier:
+        from chalicelib.auth import TokenVerifier, jwks_from_json, jwks_from_url
+        from chalicelib.settings import require
+
+        issuer = require(self.settings.auth_issuer, "AUTH_ISSUER")
+        audience = require(self.settings.auth_audience, "AUTH_AUDIENCE")
+        if self.settings.auth_jwks_json:
+            jwks = jwks_from_json(self.settings.auth_jwks_json)  # the local issuer's keys
+        else:
+            jwks = jwks_from_url(f"{issuer.rstrip('/')}/.well-known/jwks.json", timeout=JWKS_TIMEOUT_S)  # Cognito's
+        return TokenVerifier(issuer, audience, jwks)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from chalicelib.adapters.dynamo.audit import DynamoAuditLog
+
+        return DynamoAuditLog(self.cursor_secret)
+
+    @cached_property
+    def cases(self) -> CaseRepository:
+        from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
+
+        return DynamoCaseRepository(self.settings.region)
+
+    @cached_property
+    def document_storage(self) -> DocumentStorage:
+        from chalicelib.adapters.documents import S3DocumentStorage
+
+        return S3DocumentStorage(self.settings.media_bucket, lambda: self.client("s3"))
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.services.notices import Notifier
+
+        return Notifier(self.messenger, self.applicants, now_ms)
+
+    @cached_property
+    def case_deps(self) -> CaseDeps:
+        from chalicelib.catalogue import load_catalogue
+        from chalicelib.services.cases import CaseDeps
+
+        return CaseDeps(
+            cases=self.cases,
+            storage=self.document_storage,
+            audit=self.audit,
+            notifier=self.notifier,
+            catalogue=load_catalogue,
+            clock_ms=now_ms,
+            link_seconds=self.settings.document_link_seconds,
+            max_document_bytes=self.settings.max_document_bytes,
+        )
 
 
 _container: Container | None = None

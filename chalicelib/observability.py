@@ -40,6 +40,8 @@ SAFE_FIELDS = frozenset(
         "route",
         "elapsed_ms",
         "operation",
+        "role",  # an officer's role and office code: never their subject, username or token
+        "office",
     }
 )
 

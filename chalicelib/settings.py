@@ -23,6 +23,13 @@ def _required(name: str) -> str:
     return value
 
 
+def require(value: str | None, name: str) -> str:
+    """``value`` of the optional setting ``name``, for the code paths that cannot run without it."""
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -42,6 +49,8 @@ class Settings:
     outbound_table: str
     applicants_table: str
     quarantine_table: str
+    cases_table: str
+    case_records_table: str
     media_bucket: str
     whatsapp_secret_id: str | None
     graph_api_base_url: str
@@ -50,6 +59,16 @@ class Settings:
     outbound_retention_days: int
     quarantine_retention_days: int
     redrive_after_seconds: int
+    document_link_seconds: int
+    max_document_bytes: int
+    audit_table: str
+    # Officer authentication: only the officers' API needs these, so they are checked when the verifier is built
+    # (with :func:`require`), not here, and the webhook, the processor and the tools run without them.
+    auth_issuer: str | None
+    auth_audience: str | None
+    auth_jwks_json: str | None  # local runs: the issuer's keys inline instead of fetched from the issuer
+    cursor_secret: str | None  # local runs and tests; in AWS the cursor key is in the API secret
+    api_secret_id: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +79,8 @@ class Settings:
             outbound_table=_required("OUTBOUND_TABLE"),
             applicants_table=_required("APPLICANTS_TABLE"),
             quarantine_table=_required("QUARANTINE_TABLE"),
+            cases_table=_required("CASES_TABLE"),
+            case_records_table=_required("CASE_RECORDS_TABLE"),
             media_bucket=_required("MEDIA_BUCKET"),
             whatsapp_secret_id=os.environ.get("WHATSAPP_SECRET_ID") or None,
             graph_api_base_url=os.environ.get("GRAPH_API_BASE_URL", "https://graph.facebook.com").rstrip("/"),
@@ -68,6 +89,14 @@ class Settings:
             outbound_retention_days=_int("OUTBOUND_RETENTION_DAYS", 90),
             quarantine_retention_days=_int("QUARANTINE_RETENTION_DAYS", 30),
             redrive_after_seconds=_int("REDRIVE_AFTER_SECONDS", 300),
+            document_link_seconds=_int("DOCUMENT_LINK_SECONDS", 300),
+            max_document_bytes=_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
+            audit_table=_required("AUDIT_TABLE"),
+            auth_issuer=os.environ.get("AUTH_ISSUER") or None,
+            auth_audience=os.environ.get("AUTH_AUDIENCE") or None,
+            auth_jwks_json=os.environ.get("AUTH_JWKS_JSON") or None,
+            cursor_secret=os.environ.get("CURSOR_SECRET") or None,
+            api_secret_id=os.environ.get("API_SECRET_ID") or None,
         )
 
 

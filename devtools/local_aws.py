@@ -2,7 +2,9 @@
 
 One source of truth: the same template that is merged into ``chalice package`` output for AWS declares the
 tables, queues and buckets; this module reads it and makes them locally, and derives the environment variables
-the functions get (``Globals.Function.Environment.Variables`` with ``Ref``s resolved to local names).
+the functions get (``Globals.Function.Environment.Variables`` with ``Ref``s resolved to local names). Resources
+it has no local counterpart for (the Cognito user pool and its client and groups) are left out, and so are the
+variables that refer to them.
 """
 
 from __future__ import annotations
@@ -56,10 +58,11 @@ def resolve(template: dict[str, Any], prefix: str = LOCAL_PREFIX) -> LocalResour
     variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     environment: dict[str, str] = {}
     for key, value in variables.items():
-        if isinstance(value, dict) and "Ref" in value:
+        if isinstance(value, dict) and value.get("Ref") in names:
             environment[key] = names[value["Ref"]]
         elif isinstance(value, str):
             environment[key] = value
+        # Anything else (a Ref to a Cognito resource, an Fn::Sub) exists only in AWS: the local system sets it.
     return LocalResources(names, environment)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from devtools.simulator.config import SimulatorConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping
+    from collections.abc import Mapping, MutableMapping, Sequence
 
 DEFAULT_REGION = "eu-south-1"
 DEFAULT_VERIFY_TOKEN = "local-verify-token"
@@ -85,7 +85,9 @@ class Urls:
         return {"api": self.api, "webhook": f"{self.api}/webhook", "simulator": self.simulator, "aws": self.aws}
 
 
-def banner(urls: Urls, secrets: Mapping[str, str], region: str, started_moto: bool) -> str:
+def banner(
+    urls: Urls, secrets: Mapping[str, str], region: str, started_moto: bool, officers: Sequence[str] = ()
+) -> str:
     """What the person who typed ``make run`` needs to know."""
     aws_label = "AWS (moto)" if started_moto else "AWS endpoint"
     phone = "make phone" if urls.simulator == "http://127.0.0.1:8001" else f"SIMULATOR_URL={urls.simulator} make phone"
@@ -103,6 +105,7 @@ def banner(urls: Urls, secrets: Mapping[str, str], region: str, started_moto: bo
         f"  curl -s -X POST {urls.simulator}/_simulator/inbound -H 'Content-Type: application/json' \\",
         f'       -d \'{{"from": "{EXAMPLE_PHONE}", "text": "Ciao"}}\'',
         f"  curl -s '{urls.simulator}/_simulator/messages?to={digits}'",
+        *officers,
         "Ctrl-C stops everything.",
         "",
     ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from devtools.local_auth import local_auth_environment, officer_commands
 from devtools.local_env import Urls, aws_environment, banner, free_port, local_secrets, port_in_use, scrub_aws
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         api = f"http://127.0.0.1:{api_port}"
         secrets = local_secrets(os.environ)
         os.environ.update(secrets)
+        os.environ.update(local_auth_environment(api, os.environ))  # the local issuer stands in for Cognito
         os.environ["SIMULATOR_PORT"] = str(args.simulator_port)
         os.environ.setdefault("WEBHOOK_URL", f"{api}/webhook")
         from devtools.simulator.config import SimulatorConfig
@@ -165,7 +167,8 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
             _write_ready_file(args.ready_file, urls, {"pid": os.getpid(), "api_pid": process.pid})
         log.info("ready in %.1f s", time.monotonic() - started)
         if not args.no_banner:
-            print(banner(urls, secrets, region, started_moto=own_moto), flush=True)
+            officers = officer_commands(api_port)
+            print(banner(urls, secrets, region, started_moto=own_moto, officers=officers), flush=True)
         while not stop.wait(0.5):
             if process.poll() is not None:
                 log.error("the API exited (status %s); stopping", process.returncode)

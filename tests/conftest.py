@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,26 @@ from devtools.local_aws import create_resources, load_template, resolve  # noqa:
 _TEMPLATE = load_template()
 _RESOURCES = resolve(_TEMPLATE)
 os.environ.update({k: v for k, v in _RESOURCES.environment.items() if k != "WHATSAPP_SECRET_ID"})
+
+# Officer authentication as in AWS, with a key pair made once per test session (signed the way the local issuer
+# signs, so tests and `make run` share one token shape).
+import json  # noqa: E402
+
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+
+from devtools.local_auth import jwks, mint_id_token  # noqa: E402
+
+TEST_ISSUER = "https://cognito-idp.eu-south-1.amazonaws.com/eu-south-1_TestPool"
+TEST_AUDIENCE = "test-officers-client"
+TEST_SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+os.environ.update(
+    {
+        "AUTH_ISSUER": TEST_ISSUER,
+        "AUTH_AUDIENCE": TEST_AUDIENCE,
+        "AUTH_JWKS_JSON": json.dumps(jwks(TEST_SIGNING_KEY)),
+        "CURSOR_SECRET": "test-cursor-secret-0123456789",
+    }
+)
 
 import boto3  # noqa: E402
 import moto  # noqa: E402, F401 - registers moto's botocore hooks before any client exists
@@ -72,3 +92,16 @@ def container(aws: None, gateway: FakeGateway) -> bootstrap.Container:
     built.__dict__["gateway"] = gateway  # replaces the cached_property before first use
     bootstrap.override(built)
     return built
+
+
+@pytest.fixture
+def officer_token() -> Callable[..., str]:
+    """``officer_token(office="AN", role="officer", username=None)``: an Authorization header the app accepts."""
+
+    def make(office: str = "AN", role: str = "officer", username: str | None = None) -> str:
+        token = mint_id_token(
+            TEST_SIGNING_KEY, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, office=office, role=role, username=username
+        )
+        return f"Bearer {token}"
+
+    return make

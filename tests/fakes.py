@@ -134,6 +134,9 @@ class FakeApplicantStore:
     def language_of(self, applicant: ApplicantRef) -> str | None:
         return self.languages.get(applicant.key)
 
+    def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
+        return self.last_inbound.get(applicant.key)
+
 
 @dataclass
 class FakeQuarantineStore:

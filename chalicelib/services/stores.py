@@ -110,6 +110,10 @@ class ApplicantStore(Protocol):
         """The applicant's chosen language, if any."""
         ...
 
+    def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
+        """When (Unix seconds) the applicant last wrote to us: the 24-hour window runs from there."""
+        ...
+
 
 class QuarantineStore(Protocol):
     """Signed but unusable webhook items."""

@@ -35,6 +35,13 @@ class DynamoApplicantStore:
             # An older message processed late: refresh the identity, keep the later last_inbound_at.
             item.update(actions=identity)
 
+    def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
+        try:
+            item = ApplicantModel.get(applicant.key, attributes_to_get=["last_inbound_at"])
+        except ApplicantModel.DoesNotExist:
+            return None
+        return int(item.last_inbound_at) if item.last_inbound_at is not None else None
+
     def language_of(self, applicant: ApplicantRef) -> str | None:
         try:
             item = ApplicantModel.get(applicant.key, attributes_to_get=["language"])

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamo.case_models import CASE_MODELS, CaseModel, CaseRecordModel
+
 if TYPE_CHECKING:
     from chalicelib.settings import Settings
+
 
 UNBOUND = "unbound-table"
 
@@ -136,7 +139,33 @@ class QuarantineModel(Model):
     by_day = QuarantineDayIndex()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (InboundModel, OutboundModel, ApplicantModel, QuarantineModel)
+class AuditModel(Model):
+    """One audit entry, newest-first by ``entry_id`` (zero-padded ms + random suffix) within its office.
+
+    Append-only: written once with a condition, never updated or deleted, and no TTL (administrative records).
+    """
+
+    class Meta:
+        table_name = UNBOUND
+
+    office = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)
+    at_ms = NumberAttribute()
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)
+    detail = MapAttribute[str, str](default=dict)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    InboundModel,
+    OutboundModel,
+    ApplicantModel,
+    QuarantineModel,
+    AuditModel,
+    *CASE_MODELS,
+)
 
 
 def bind_models(settings: Settings) -> None:
@@ -146,6 +175,9 @@ def bind_models(settings: Settings) -> None:
         OutboundModel: settings.outbound_table,
         ApplicantModel: settings.applicants_table,
         QuarantineModel: settings.quarantine_table,
+        AuditModel: settings.audit_table,
+        CaseModel: settings.cases_table,
+        CaseRecordModel: settings.case_records_table,
     }
     for model, table in names.items():
         model.Meta.table_name = table

@@ -1,0 +1,116 @@
+"""PynamoDB models of cases: the case item (with its checklist) and its records (timeline events, documents).
+
+Listing indexes (all keyed by office, so that an officer's queries never touch another office's cases and never
+Scan): by status (``office#status``, sorted by when the case entered that status, which is "waiting since"), by
+assigned officer, by last update; and by applicant, for the chat to find an applicant's open case.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+UNBOUND = "unbound-table"
+
+
+class OfficeStatusIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Cases of one office in one status, oldest in that status first."""
+
+    class Meta:
+        index_name = "office_status"
+        projection = AllProjection()
+
+    office_status = UnicodeAttribute(hash_key=True)
+    status_since = NumberAttribute(range_key=True)
+
+
+class OfficeOfficerIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Cases assigned to one officer of one office, by last update."""
+
+    class Meta:
+        index_name = "office_officer"
+        projection = AllProjection()
+
+    office_officer = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class OfficeUpdatedIndex(GlobalSecondaryIndex["CaseModel"]):
+    """All cases of one office, by last update."""
+
+    class Meta:
+        index_name = "office_updated"
+        projection = AllProjection()
+
+    office = UnicodeAttribute(hash_key=True)
+    updated_at = NumberAttribute(range_key=True)
+
+
+class ApplicantCasesIndex(GlobalSecondaryIndex["CaseModel"]):
+    """An applicant's cases (keyed as the chat keys applicants), newest first."""
+
+    class Meta:
+        index_name = "by_applicant"
+        projection = KeysOnlyProjection()
+
+    applicant_key = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class CaseModel(Model):
+    """One case; ``version`` makes every save conditional on nobody having saved in between."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    case_id = UnicodeAttribute(hash_key=True)
+    office = UnicodeAttribute()
+    status = UnicodeAttribute()
+    office_status = UnicodeAttribute()
+    status_since = NumberAttribute()
+    office_officer = UnicodeAttribute(null=True)
+    assigned_officer = UnicodeAttribute(null=True)
+    applicant_key = UnicodeAttribute()
+    procedure = UnicodeAttribute()
+    permit_type = UnicodeAttribute()
+    pratica_number = UnicodeAttribute(null=True)
+    permit_expiry = UnicodeAttribute(null=True)
+    applicant = JSONAttribute()
+    checklist = JSONAttribute()
+    missing_items = UnicodeSetAttribute(null=True)
+    documents_requested = BooleanAttribute(default=False)
+    appointment = JSONAttribute(null=True)
+    close_reason = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    version = VersionAttribute()
+
+    by_office_status = OfficeStatusIndex()
+    by_office_officer = OfficeOfficerIndex()
+    by_office_updated = OfficeUpdatedIndex()
+    by_applicant = ApplicantCasesIndex()
+
+
+class CaseRecordModel(Model):
+    """A case's timeline events (``event#<ms>#<id>``) and documents (``doc#<id>``), under the case id."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    case_id = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    at = NumberAttribute()
+    actor = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
+
+
+CASE_MODELS: tuple[type[Model], ...] = (CaseModel, CaseRecordModel)

@@ -1,0 +1,57 @@
+"""Who is calling: an officer of one office, mapped from the claims of a Cognito ID token."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.auth.errors import AuthFailure, NotAnOfficer, Unauthenticated
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+OFFICE_CODE = re.compile(r"[A-Z]{2,4}")  # a Questura's province code: AN, MC, RM...
+
+
+class Role(StrEnum):
+    """Cognito groups that grant access; a supervisor can do everything an officer can, and more."""
+
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """The authenticated caller: ``subject`` is the stable id (Cognito ``sub``) that audit entries name."""
+
+    subject: str
+    username: str
+    office: str
+    role: Role
+
+    @property
+    def is_supervisor(self) -> bool:
+        """True for supervisors."""
+        return self.role is Role.SUPERVISOR
+
+
+def officer_from_claims(claims: Mapping[str, Any]) -> Officer:
+    """The officer named by verified ID-token claims (``sub``, ``cognito:username``, ``cognito:groups``,
+    ``custom:office``)."""
+    subject, username = claims.get("sub"), claims.get("cognito:username")
+    if not isinstance(subject, str) or not subject or not isinstance(username, str) or not username:
+        raise Unauthenticated(AuthFailure.MALFORMED_TOKEN)
+    groups = claims.get("cognito:groups")
+    names = {g for g in groups if isinstance(g, str)} if isinstance(groups, list) else set()
+    if Role.SUPERVISOR in names:
+        role = Role.SUPERVISOR
+    elif Role.OFFICER in names:
+        role = Role.OFFICER
+    else:
+        raise NotAnOfficer("no_role")
+    office = claims.get("custom:office")
+    if not isinstance(office, str) or not OFFICE_CODE.fullmatch(office):
+        raise NotAnOfficer("no_office")
+    return Officer(subject=subject, username=username, office=office, role=role)

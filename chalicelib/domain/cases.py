@@ -1,0 +1,187 @@
+"""The case (*pratica*): one application for a permesso di soggiorno, its checklist, and its lifecycle.
+
+``registered → awaiting_documents → under_review → complete → appointment_booked → closed``. The first four follow
+from the checklist; booking the counter visit needs a complete checklist (a supervisor may override, with a
+reason); closing ends the case as completed, withdrawn or cancelled. Every change returns a new ``Case`` and the
+events that tell it, which the repository stores together with an optimistic-lock check on ``version``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from chalicelib.domain.catalogue import Procedure
+    from chalicelib.domain.checklist import Checklist
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands."""
+
+    REGISTERED = "registered"
+    AWAITING_DOCUMENTS = "awaiting_documents"
+    UNDER_REVIEW = "under_review"
+    COMPLETE = "complete"
+    APPOINTMENT_BOOKED = "appointment_booked"
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    """How a case ended."""
+
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset(CaseStatus) - {CaseStatus.CLOSED}
+CHECKLIST_STATUSES = frozenset(
+    {CaseStatus.REGISTERED, CaseStatus.AWAITING_DOCUMENTS, CaseStatus.UNDER_REVIEW, CaseStatus.COMPLETE}
+)
+LEGAL_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.REGISTERED: frozenset(CHECKLIST_STATUSES | {CaseStatus.CLOSED}),
+    CaseStatus.AWAITING_DOCUMENTS: frozenset(CHECKLIST_STATUSES - {CaseStatus.REGISTERED} | {CaseStatus.CLOSED}),
+    CaseStatus.UNDER_REVIEW: frozenset(CHECKLIST_STATUSES - {CaseStatus.REGISTERED} | {CaseStatus.CLOSED}),
+    CaseStatus.COMPLETE: frozenset(
+        CHECKLIST_STATUSES - {CaseStatus.REGISTERED} | {CaseStatus.APPOINTMENT_BOOKED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.APPOINTMENT_BOOKED: frozenset({CaseStatus.APPOINTMENT_BOOKED, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
+class IllegalTransition(DomainError):
+    """The case cannot go from its status to the one asked for."""
+
+    def __init__(self, current: CaseStatus, wanted: CaseStatus) -> None:
+        super().__init__(f"a case cannot go from {current.value} to {wanted.value}")
+        self.current = current
+        self.wanted = wanted
+
+
+class ChecklistIncomplete(DomainError):
+    """The counter visit can only be booked when every needed document is accepted or left for the counter."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__("the checklist is not complete")
+        self.missing = missing
+
+
+@dataclass(frozen=True, slots=True)
+class CaseApplicant:
+    """The applicant of a case, as the office registered them."""
+
+    phone_e164: str | None
+    wa_id: str | None
+    user_id: str | None
+    name: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    """The counter visit: when, where, and whether a supervisor booked it over an incomplete checklist."""
+
+    at: datetime
+    place: str
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One line of the case timeline (status changes, messages, documents, notes)."""
+
+    kind: str
+    at_ms: int
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One application and everything the office knows of its progress."""
+
+    case_id: str
+    office: str
+    procedure: Procedure
+    permit_type: str
+    applicant: CaseApplicant
+    checklist: Checklist
+    status: CaseStatus
+    created_at_ms: int
+    status_since_ms: int
+    updated_at_ms: int
+    version: int = 0
+    pratica_number: str | None = None
+    permit_expiry: date | None = None
+    assigned_officer: str | None = None
+    documents_requested: bool = False
+    appointment: Appointment | None = None
+    close_reason: CloseReason | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Not closed."""
+        return self.status is not CaseStatus.CLOSED
+
+    def derived_status(self, checklist: Checklist, documents_requested: bool) -> CaseStatus:
+        """The status the checklist implies, while the case is in the checklist part of its life."""
+        if self.status not in CHECKLIST_STATUSES:
+            return self.status
+        if checklist.complete:
+            return CaseStatus.COMPLETE
+        if checklist.all_arrived:
+            return CaseStatus.UNDER_REVIEW
+        if documents_requested or any(i.state.value != "missing" for i in checklist.items):
+            return CaseStatus.AWAITING_DOCUMENTS
+        return CaseStatus.REGISTERED
+
+    def with_checklist(
+        self, checklist: Checklist, now_ms: int, actor: str, documents_requested: bool | None = None
+    ) -> tuple[Case, list[CaseEvent]]:
+        """The case with a new checklist, its status following; the status change as an event."""
+        requested = self.documents_requested if documents_requested is None else documents_requested
+        status = self.derived_status(checklist, requested)
+        updated = replace(self, checklist=checklist, documents_requested=requested, updated_at_ms=now_ms)
+        return updated._moved_to(status, now_ms, actor)
+
+    def _moved_to(self, status: CaseStatus, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+        if status is self.status:
+            return self, []
+        if status not in LEGAL_TRANSITIONS[self.status]:
+            raise IllegalTransition(self.status, status)
+        event = CaseEvent("status_changed", now_ms, actor, {"from": self.status.value, "to": status.value})
+        return replace(self, status=status, status_since_ms=now_ms, updated_at_ms=now_ms), [event]
+
+    def book(self, appointment: Appointment, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+        """Book the counter visit: only when complete, unless the appointment carries an override reason."""
+        if self.status is CaseStatus.CLOSED:
+            raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
+        if not self.checklist.complete and not appointment.override_reason:
+            raise ChecklistIncomplete(self.checklist.missing_codes())
+        if self.status not in (CaseStatus.COMPLETE, CaseStatus.APPOINTMENT_BOOKED) and not appointment.override_reason:
+            raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
+        booked = replace(self, appointment=appointment, updated_at_ms=now_ms)
+        if booked.status is not CaseStatus.APPOINTMENT_BOOKED:
+            # An override may book from any open status: it is the supervisor's call, recorded with its reason.
+            event = CaseEvent("status_changed", now_ms, actor, {"from": self.status.value, "to": "appointment_booked"})
+            booked = replace(booked, status=CaseStatus.APPOINTMENT_BOOKED, status_since_ms=now_ms)
+            return booked, [event]
+        return booked, []
+
+    def close(self, reason: CloseReason, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+        """End the case."""
+        if not self.is_open:
+            raise IllegalTransition(self.status, CaseStatus.CLOSED)
+        closed, events = self._moved_to(CaseStatus.CLOSED, now_ms, actor)
+        return replace(closed, close_reason=reason), events
+
+    def assign(self, officer: str | None, now_ms: int) -> Case:
+        """Give the case to an officer (None: unassign)."""
+        return replace(self, assigned_officer=officer, updated_at_ms=now_ms)

@@ -1,0 +1,187 @@
+"""A case's document checklist: one item per catalogue document, and whether the case is complete.
+
+An item is ``missing → received → accepted | rejected``; a rejected item waits for a new upload. An item can be
+set to "bring to the counter" (originals such as the passport and the photos always are): it then no longer
+holds up completeness, because the officer will see it at the visit. Documents of a ``one_of`` group count as
+one: any member satisfies the group. Conditional documents are not needed until an officer asks for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.catalogue import Requirement
+from chalicelib.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.domain.catalogue import ProcedureSpec
+
+
+class ItemState(StrEnum):
+    """Where a checklist item stands."""
+
+    MISSING = "missing"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RejectionReason(StrEnum):
+    """Why an officer refused a document (the applicant is told, in their language)."""
+
+    ILLEGIBLE = "illegible"
+    EXPIRED = "expired"
+    INCOMPLETE = "incomplete"
+    WRONG_DOCUMENT = "wrong_document"
+    TRANSLATION_MISSING = "translation_missing"
+    LEGALISATION_MISSING = "legalisation_missing"
+    OTHER = "other"
+
+
+class UnknownChecklistItem(DomainError):
+    """A document code that is not on this case's checklist."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no checklist item {code!r} on this case")
+        self.code = code
+
+
+class InvalidReview(DomainError):
+    """A review that cannot apply: nothing received to review, or a rejection without a reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An officer's refusal of a document."""
+
+    reason: RejectionReason
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One document the case may need, and its state."""
+
+    code: str
+    requirement: Requirement
+    group: str | None
+    needed: bool
+    precheck_in_chat: bool
+    original_at_counter: bool
+    state: ItemState = ItemState.MISSING
+    at_counter: bool = False
+    rejection: Rejection | None = None
+    document_id: str | None = None
+    requested_at_ms: int | None = None
+
+    @property
+    def satisfied(self) -> bool:
+        """Accepted, or to be shown at the counter."""
+        return self.state is ItemState.ACCEPTED or self.at_counter
+
+    @property
+    def outstanding(self) -> bool:
+        """Needed and neither arrived nor left for the counter: what the applicant still has to send."""
+        return self.needed and not self.at_counter and self.state in (ItemState.MISSING, ItemState.REJECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """The items of one case, in catalogue order."""
+
+    items: tuple[ChecklistItem, ...]
+
+    @classmethod
+    def for_procedure(cls, spec: ProcedureSpec) -> Checklist:
+        """A fresh checklist from the catalogue: originals go to the counter, conditional items wait."""
+        return cls(
+            tuple(
+                ChecklistItem(
+                    code=doc.code,
+                    requirement=doc.requirement,
+                    group=doc.group,
+                    needed=doc.requirement is not Requirement.CONDITIONAL,
+                    precheck_in_chat=doc.precheck_in_chat,
+                    original_at_counter=doc.original_at_counter,
+                    at_counter=doc.original_at_counter,
+                )
+                for doc in spec.documents
+            )
+        )
+
+    def item(self, code: str) -> ChecklistItem:
+        """The item for ``code``."""
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise UnknownChecklistItem(code)
+
+    def _units(self) -> list[tuple[ChecklistItem, ...]]:
+        """What completeness counts: each needed item alone, each one_of group as one unit."""
+        units: list[tuple[ChecklistItem, ...]] = []
+        groups: dict[str, list[ChecklistItem]] = {}
+        for item in self.items:
+            if item.group and item.requirement is Requirement.ONE_OF:
+                groups.setdefault(item.group, []).append(item)
+            elif item.needed:
+                units.append((item,))
+        units.extend(tuple(members) for members in groups.values())
+        return units
+
+    @property
+    def complete(self) -> bool:
+        """Every needed document (or one of each group) accepted or left for the counter."""
+        return all(any(member.satisfied for member in unit) for unit in self._units())
+
+    @property
+    def all_arrived(self) -> bool:
+        """Nothing left for the applicant to send: every unsatisfied unit has a document waiting for review."""
+        return all(any(m.satisfied or m.state is ItemState.RECEIVED for m in unit) for unit in self._units())
+
+    def missing_codes(self) -> tuple[str, ...]:
+        """Codes the applicant still has to send (a group counts by its members while none is satisfied)."""
+        missing: list[str] = []
+        for unit in self._units():
+            if any(m.satisfied or m.state is ItemState.RECEIVED for m in unit):
+                continue
+            missing.extend(m.code for m in unit if not m.at_counter)
+        return tuple(missing)
+
+    def counter_codes(self) -> tuple[str, ...]:
+        """What the applicant brings to the counter: originals and items set aside for the visit."""
+        return tuple(item.code for item in self.items if item.at_counter and (item.needed or item.group))
+
+    def _replace(self, code: str, **changes: object) -> Checklist:
+        current = self.item(code)
+        return Checklist(tuple(replace(i, **changes) if i is current else i for i in self.items))  # type: ignore[arg-type]
+
+    def request(self, codes: Iterable[str], now_ms: int) -> Checklist:
+        """Ask the applicant for ``codes``: they become needed (conditional ones included)."""
+        checklist = self
+        for code in codes:
+            checklist = checklist._replace(code, needed=True, requested_at_ms=now_ms)
+        return checklist
+
+    def receive(self, code: str, document_id: str) -> Checklist:
+        """A document arrived for ``code``: it waits for an officer."""
+        return self._replace(code, state=ItemState.RECEIVED, document_id=document_id, rejection=None)
+
+    def accept(self, code: str) -> Checklist:
+        """The officer accepts the document received for ``code``."""
+        if self.item(code).state is not ItemState.RECEIVED:
+            raise InvalidReview(f"{code} has no document waiting for review")
+        return self._replace(code, state=ItemState.ACCEPTED, rejection=None)
+
+    def reject(self, code: str, rejection: Rejection) -> Checklist:
+        """The officer refuses the document received for ``code``: the item waits for a new one."""
+        if self.item(code).state not in (ItemState.RECEIVED, ItemState.ACCEPTED):
+            raise InvalidReview(f"{code} has no document to reject")
+        return self._replace(code, state=ItemState.REJECTED, rejection=rejection)
+
+    def set_at_counter(self, code: str, at_counter: bool) -> Checklist:
+        """Leave ``code`` for the counter (or take it back into the chat pre-check)."""
+        return self._replace(code, at_counter=at_counter)

@@ -1,0 +1,62 @@
+"""The approved WhatsApp message templates Sportello may send outside the 24-hour window.
+
+Templates are created and approved in Meta's WhatsApp Manager, one per language, all in the **utility** category
+(they are about the applicant's own case, never promotional). Here is what the app needs to send them: the name,
+the body parameters in order, and Meta's language code for each of our languages. Their approved wording is kept
+in the ``messages`` catalogues as ``template.<name>.body`` so the office can read what each one says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import DomainError
+
+# Our language codes → Meta's template language codes.
+META_LANGUAGE_CODES = {
+    "it": "it",
+    "en": "en",
+    "fr": "fr",
+    "ar": "ar",
+    "sq": "sq",
+    "zh_Hans": "zh_CN",
+    "ur": "ur",
+    "bn": "bn",
+    "uk": "uk",
+    "es": "es",
+}
+
+
+class UnknownTemplate(DomainError):
+    """No approved template has that name."""
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    """One approved template."""
+
+    name: str
+    parameters: tuple[str, ...]
+
+    def language_code(self, language: str) -> str:
+        """Meta's code for ``language`` (Italian when we have no template in that language)."""
+        return META_LANGUAGE_CODES.get(language, "it")
+
+
+CASE_OPENED = TemplateSpec("sportello_pratica_verificata", ("case_ref",))
+DOCUMENTS_REQUESTED = TemplateSpec("sportello_documenti_richiesti", ("case_ref", "documents"))
+DOCUMENT_REJECTED = TemplateSpec("sportello_documento_non_accettato", ("case_ref", "document", "reason"))
+APPOINTMENT_BOOKED = TemplateSpec("sportello_appuntamento", ("case_ref", "date", "time", "place"))
+OFFICE_MESSAGE = TemplateSpec("sportello_messaggio_ufficio", ("case_ref",))
+
+TEMPLATES = {
+    t.name: t for t in (CASE_OPENED, DOCUMENTS_REQUESTED, DOCUMENT_REJECTED, APPOINTMENT_BOOKED, OFFICE_MESSAGE)
+}
+
+
+def template(name: str) -> TemplateSpec:
+    """The approved template called ``name``."""
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise UnknownTemplate(name) from None

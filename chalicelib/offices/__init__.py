@@ -1,0 +1,71 @@
+"""The offices a deployment serves (one Questura each), from ``offices.json``: another Questura runs the same
+deployment with its own entry. Read on first use, never at import."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.errors import DomainError
+
+OFFICES_FILE = Path(__file__).parent / "offices.json"
+
+
+class UnknownOffice(DomainError):
+    """No office with that code is configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneLine:
+    """The public phone line for people without WhatsApp."""
+
+    number: str
+    days: tuple[str, ...]
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """One Ufficio Immigrazione."""
+
+    code: str
+    name: str
+    address: str
+    appointment_place: str
+    switchboard: str | None
+    phone_line: PhoneLine | None
+    pec: str | None
+    timezone: str
+
+
+def _office(code: str, data: dict[str, Any]) -> Office:
+    line = data.get("phone_line")
+    return Office(
+        code=code,
+        name=data["name"],
+        address=data["address"],
+        appointment_place=data["appointment_place"],
+        switchboard=data.get("switchboard"),
+        phone_line=PhoneLine(line["number"], tuple(line["days"]), line["from"], line["to"]) if line else None,
+        pec=data.get("pec"),
+        timezone=data["timezone"],
+    )
+
+
+@lru_cache(maxsize=1)
+def offices() -> dict[str, Office]:
+    """Every configured office, by code."""
+    raw: dict[str, Any] = json.loads(OFFICES_FILE.read_text(encoding="utf-8"))
+    return {code: _office(code, data) for code, data in raw.items()}
+
+
+def office(code: str) -> Office:
+    """The office with ``code``."""
+    try:
+        return offices()[code]
+    except KeyError:
+        raise UnknownOffice(code) from None

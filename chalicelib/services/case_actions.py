@@ -1,0 +1,292 @@
+"""What officers do to a case: ask for documents, attach and review them, book the visit, write, assign, close.
+
+Each action loads the case (office-scoped), applies the domain change, saves it with its timeline events under
+the optimistic lock, audits it, and tells the applicant in their language when there is something to tell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.cases import Appointment, CaseEvent, CaseStatus, CloseReason
+from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.outbound import OutboundMessage, Text
+from chalicelib.domain.templates import (
+    APPOINTMENT_BOOKED,
+    DOCUMENT_REJECTED,
+    DOCUMENTS_REQUESTED,
+    OFFICE_MESSAGE,
+)
+from chalicelib.i18n import translate
+from chalicelib.services.case_ports import CaseNotFound
+from chalicelib.services.cases import CaseDeps, audit, load_case, message_event
+from chalicelib.services.notices import Notice, applicant_ref
+
+if TYPE_CHECKING:
+    from chalicelib.auth import Officer
+    from chalicelib.domain.cases import Case
+    from chalicelib.domain.checklist import Rejection
+
+
+class WindowClosed(DomainError):
+    """Free text is only allowed within 24 hours of the applicant's last message; a template is needed."""
+
+
+class SupervisorOnly(DomainError):
+    """The action needs a supervisor."""
+
+
+class InvalidDocument(DomainError):
+    """An attached file is empty, too large, or not a JPEG, PNG or PDF."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """The case after an action and what happened to the message to the applicant, if any."""
+
+    case: Case
+    notification: str | None = None
+
+
+def _save(deps: CaseDeps, case: Case, events: list[CaseEvent]) -> Case:
+    return deps.cases.save(case, events)
+
+
+def _title(case: Case, code: str) -> str:
+    return translate(f"document.{code}.title", case.applicant.language)
+
+
+def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: list[str], note: str) -> ActionResult:
+    """Ask the applicant for ``codes`` in one message in their language."""
+    case = load_case(deps, officer, case_id)
+    now = deps.clock_ms()
+    checklist = case.checklist.request(codes, now)
+    updated, events = case.with_checklist(checklist, now, officer.subject, documents_requested=True)
+    events.append(CaseEvent("documents_requested", now, officer.subject, {"items": list(codes), "note": note}))
+    saved = _save(deps, updated, events)
+    audit(deps, officer, AuditAction.DOCUMENTS_REQUEST, case_id, items=",".join(codes))
+    titles = [_title(case, code) for code in codes]
+    notice = Notice(
+        "notice.documents_requested",
+        {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
+        DOCUMENTS_REQUESTED,
+        extra_text=note,
+        # Meta refuses new lines in template parameters: the template gets the list on one line.
+        template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+    )
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request")
+    deps.cases.add_events(
+        case_id, [message_event(now, officer.subject, "documents_request", notice.template.name, outcome)]
+    )
+    return ActionResult(saved, outcome.value)
+
+
+def attach_document(
+    deps: CaseDeps,
+    officer: Officer,
+    case_id: str,
+    *,
+    item_code: str,
+    body: bytes,
+    content_type: str,
+    filename: str | None,
+) -> tuple[ActionResult, CaseDocument]:
+    """Attach a file an officer received for the applicant (e.g. by PEC): stored encrypted, the item ``received``."""
+    if content_type not in ACCEPTED_CONTENT_TYPES:
+        raise InvalidDocument("only JPEG, PNG and PDF files are accepted")
+    if not body or len(body) > deps.max_document_bytes:
+        raise InvalidDocument(f"the file must be between 1 byte and {deps.max_document_bytes} bytes")
+    if not _sniff_matches(body, content_type):
+        raise InvalidDocument("the file's content does not match its declared type")
+    case = load_case(deps, officer, case_id)
+    case.checklist.item(item_code)  # fails early for an unknown item
+    now = deps.clock_ms()
+    document_id = uuid.uuid4().hex
+    key = f"cases/{case_id}/documents/{document_id}"
+    deps.storage.put(key, body, content_type)
+    document = CaseDocument(
+        document_id,
+        case_id,
+        item_code,
+        content_type,
+        len(body),
+        hashlib.sha256(body).hexdigest(),
+        key,
+        DocumentSource.OFFICE,
+        now,
+        filename,
+    )
+    deps.cases.add_document(document)
+    updated, events = case.with_checklist(case.checklist.receive(item_code, document_id), now, officer.subject)
+    events.append(
+        CaseEvent(
+            "document_received",
+            now,
+            officer.subject,
+            {"item": item_code, "document_id": document_id, "source": "office"},
+        )
+    )
+    saved = _save(deps, updated, events)
+    return ActionResult(saved), document
+
+
+def _sniff_matches(body: bytes, content_type: str) -> bool:
+    signatures = {
+        "image/jpeg": (b"\xff\xd8\xff",),
+        "image/png": (b"\x89PNG\r\n\x1a\n",),
+        "application/pdf": (b"%PDF-",),
+    }
+    return body.startswith(signatures[content_type])
+
+
+def review_document(
+    deps: CaseDeps,
+    officer: Officer,
+    case_id: str,
+    document_id: str,
+    rejection: Rejection | None,
+) -> ActionResult:
+    """Accept (``rejection`` None) or reject a document; the applicant hears of a rejection, with its reason."""
+    case = load_case(deps, officer, case_id)
+    item = next((i for i in case.checklist.items if i.document_id == document_id), None)
+    if item is None:
+        raise CaseNotFound(f"document {document_id}")
+    now = deps.clock_ms()
+    checklist = case.checklist.reject(item.code, rejection) if rejection else case.checklist.accept(item.code)
+    updated, events = case.with_checklist(checklist, now, officer.subject)
+    decision = "rejected" if rejection else "accepted"
+    data = {"item": item.code, "document_id": document_id, "decision": decision}
+    if rejection:
+        data |= {"reason": rejection.reason.value, "note": rejection.note}
+    events.append(CaseEvent("document_reviewed", now, officer.subject, data))
+    saved = _save(deps, updated, events)
+    audit(deps, officer, AuditAction.DOCUMENT_REVIEW, case_id, document_id=document_id, decision=decision)
+    notice = _review_notice(saved, item.code, rejection)
+    if notice is None:
+        return ActionResult(saved)
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.review")
+    deps.cases.add_events(case_id, [message_event(now, officer.subject, "review", notice.template.name, outcome)])
+    return ActionResult(saved, outcome.value)
+
+
+def _review_notice(case: Case, code: str, rejection: Rejection | None) -> Notice | None:
+    language = case.applicant.language
+    if rejection is None:
+        if case.status is not CaseStatus.COMPLETE:
+            return None  # acceptances are told together, when the checklist is complete
+        return Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
+    reason = translate(f"rejection.{rejection.reason.value}", language)
+    values = {"case_ref": case.case_id, "document": _title(case, code), "reason": reason}
+    return Notice("notice.document_rejected", values, DOCUMENT_REJECTED, extra_text=rejection.note)
+
+
+def book_appointment(deps: CaseDeps, officer: Officer, case_id: str, appointment: Appointment) -> ActionResult:
+    """Book the counter visit (409 unless complete; a supervisor may override with a reason)."""
+    if appointment.override_reason and not officer.is_supervisor:
+        raise SupervisorOnly("only a supervisor can book over an incomplete checklist")
+    case = load_case(deps, officer, case_id)
+    now = deps.clock_ms()
+    override = appointment.override_reason if not case.checklist.complete else None
+    booked, events = case.book(Appointment(appointment.at, appointment.place, override), now, officer.subject)
+    events.append(
+        CaseEvent(
+            "appointment_booked", now, officer.subject, {"at": appointment.at.isoformat(), "override": bool(override)}
+        )
+    )
+    saved = _save(deps, booked, events)
+    if override:
+        audit(deps, officer, AuditAction.APPOINTMENT_OVERRIDE, case_id, reason=override[:200])
+    audit(deps, officer, AuditAction.APPOINTMENT_BOOK, case_id, at=appointment.at.isoformat())
+    language = saved.applicant.language
+    originals = ", ".join(_title(saved, code) for code in saved.checklist.counter_codes())
+    values = {
+        "case_ref": case_id,
+        "date": appointment.at.strftime("%d/%m/%Y"),
+        "time": appointment.at.strftime("%H:%M"),
+        "place": appointment.place,
+        "originals": originals or translate("notice.nothing_else", language),
+    }
+    notice = Notice("notice.appointment", values, APPOINTMENT_BOOKED)
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.appointment")
+    deps.cases.add_events(
+        case_id, [message_event(now, officer.subject, "appointment", APPOINTMENT_BOOKED.name, outcome)]
+    )
+    return ActionResult(saved, outcome.value)
+
+
+def send_message(deps: CaseDeps, officer: Officer, case_id: str, text: str, use_template: bool) -> ActionResult:
+    """Free text to the applicant inside the window; outside it, 409 unless the office-message template is asked for."""
+    case = load_case(deps, officer, case_id)
+    if not use_template and not deps.notifier.window_open(case):
+        raise WindowClosed("the applicant last wrote more than 24 hours ago: send the template instead")
+    now = deps.clock_ms()
+    outbound_id = f"case.{case_id}.message.{uuid.uuid4().hex}"
+    if use_template:
+        notice = Notice("notice.office_message", {"case_ref": case_id}, OFFICE_MESSAGE)
+        outcome = deps.notifier.send(case, notice, outbound_id, force_template=True)
+    else:
+        outcome = deps.notifier.messenger.send_once(
+            OutboundMessage(outbound_id, applicant_ref(case), Text(text), purpose="office_message")
+        )
+    event = CaseEvent(
+        "message_out",
+        now,
+        officer.subject,
+        {
+            "kind": "template" if use_template else "text",
+            "text": "" if use_template else text,
+            "outcome": outcome.value,
+        },
+    )
+    deps.cases.add_events(case_id, [event])
+    audit(deps, officer, AuditAction.MESSAGE_SEND, case_id, kind="template" if use_template else "text")
+    return ActionResult(case, outcome.value)
+
+
+def add_note(deps: CaseDeps, officer: Officer, case_id: str, text: str) -> Case:
+    """An internal note on the timeline (never sent to the applicant)."""
+    case = load_case(deps, officer, case_id)
+    deps.cases.add_events(case_id, [CaseEvent("note", deps.clock_ms(), officer.subject, {"text": text})])
+    audit(deps, officer, AuditAction.NOTE_ADD, case_id)
+    return case
+
+
+def assign(deps: CaseDeps, officer: Officer, case_id: str, assignee: str | None) -> Case:
+    """Give the case to an officer; officers may take a case themselves, supervisors assign anyone."""
+    if not officer.is_supervisor and assignee not in (officer.username, None):
+        raise SupervisorOnly("officers can only assign a case to themselves")
+    case = load_case(deps, officer, case_id)
+    now = deps.clock_ms()
+    event = CaseEvent("assigned", now, officer.subject, {"officer": assignee or ""})
+    saved = _save(deps, case.assign(assignee, now), [event])
+    audit(deps, officer, AuditAction.CASE_ASSIGN, case_id, assignee=assignee or "")
+    return saved
+
+
+def close(deps: CaseDeps, officer: Officer, case_id: str, reason: CloseReason, note: str) -> Case:
+    """End the case as completed, withdrawn or cancelled."""
+    if reason is CloseReason.CANCELLED and not officer.is_supervisor:
+        raise SupervisorOnly("only a supervisor can cancel a case")
+    case = load_case(deps, officer, case_id)
+    now = deps.clock_ms()
+    closed, events = case.close(reason, now, officer.subject)
+    events.append(CaseEvent("case_closed", now, officer.subject, {"reason": reason.value, "note": note}))
+    saved = _save(deps, closed, events)
+    audit(deps, officer, AuditAction.CASE_CLOSE, case_id, reason=reason.value)
+    return saved
+
+
+def set_at_counter(deps: CaseDeps, officer: Officer, case_id: str, code: str, at_counter: bool) -> Case:
+    """Leave a checklist item for the counter visit (it then no longer holds up completeness), or take it back."""
+    case = load_case(deps, officer, case_id)
+    now = deps.clock_ms()
+    updated, events = case.with_checklist(case.checklist.set_at_counter(code, at_counter), now, officer.subject)
+    events.append(CaseEvent("item_at_counter", now, officer.subject, {"item": code, "at_counter": at_counter}))
+    saved = _save(deps, updated, events)
+    audit(deps, officer, AuditAction.CASE_UPDATE, case_id, item=code, at_counter=str(at_counter).lower())
+    return saved

@@ -1,0 +1,92 @@
+"""Ports of the case use cases: where cases and documents are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chalicelib.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from chalicelib.domain.cases import Case, CaseEvent, CaseStatus
+    from chalicelib.domain.documents import CaseDocument
+
+
+class CaseNotFound(DomainError):
+    """No such case (or not one the caller may see: the API never says which)."""
+
+
+class VersionConflict(DomainError):
+    """Someone else changed the case since it was read: reload and try again."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What ``GET /api/cases`` can filter on."""
+
+    status: CaseStatus | None = None
+    officer: str | None = None
+    missing: str | None = None
+    waiting_since_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of cases and the key to continue from."""
+
+    cases: list[Case]
+    last_key: dict[str, Any] | None
+
+
+class CaseRepository(Protocol):
+    """Cases, their timeline and their documents."""
+
+    def get(self, case_id: str) -> Case:
+        """The case, or :class:`CaseNotFound`."""
+        ...
+
+    def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
+        """Store a new case with its first events."""
+        ...
+
+    def save(self, case: Case, events: Iterable[CaseEvent]) -> Case:
+        """Store a change, or :class:`VersionConflict` if the case changed since ``case.version``."""
+        ...
+
+    def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
+        """Append to the timeline without changing the case (messages, notes)."""
+        ...
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        """The timeline, oldest first."""
+        ...
+
+    def add_document(self, document: CaseDocument) -> None:
+        """Record a document (the same id twice keeps one)."""
+        ...
+
+    def documents(self, case_id: str) -> list[CaseDocument]:
+        """The case's documents."""
+        ...
+
+    def list(self, office: str, filters: CaseFilter, limit: int, start_key: dict[str, Any] | None) -> CasePage:
+        """A page of the office's cases (a Query on an index, never a Scan)."""
+        ...
+
+    def open_case_for(self, applicant_key: str) -> Case | None:
+        """The applicant's open case, if any."""
+        ...
+
+
+class DocumentStorage(Protocol):
+    """Encrypted object storage for document files."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        """Store a file (encrypted at rest)."""
+        ...
+
+    def link(self, key: str, expires_in_s: int) -> str:
+        """A short-lived download link."""
+        ...

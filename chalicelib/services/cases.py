@@ -1,0 +1,164 @@
+"""Case use cases for officers: register, read, list. Every read of a case or a document is audited.
+
+Office scoping lives here, not in the HTTP layer: a case of another office is reported exactly like a case that
+does not exist, so that ids cannot be probed across offices.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
+from chalicelib.domain.checklist import Checklist
+from chalicelib.domain.templates import CASE_OPENED
+from chalicelib.services.audit import record
+from chalicelib.services.case_ports import CaseNotFound, VersionConflict
+from chalicelib.services.notices import Notice
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import date
+
+    from chalicelib.auth import Officer
+    from chalicelib.domain.catalogue import Catalogue, Procedure
+    from chalicelib.domain.documents import CaseDocument
+    from chalicelib.services.audit import AuditLog
+    from chalicelib.services.case_ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
+    from chalicelib.services.notices import Notifier
+
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: ids are read out over the phone
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDeps:
+    """What the case use cases need, wired by bootstrap."""
+
+    cases: CaseRepository
+    storage: DocumentStorage
+    audit: AuditLog
+    notifier: Notifier
+    catalogue: Callable[[], Catalogue]
+    clock_ms: Callable[[], int]
+    link_seconds: int = 300
+    max_document_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCase:
+    """``POST /api/cases``."""
+
+    procedure: Procedure
+    permit_type: str
+    applicant: CaseApplicant
+    pratica_number: str | None = None
+    permit_expiry: date | None = None
+    assigned_officer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLink:
+    """A document with its short-lived download link."""
+
+    document: CaseDocument
+    url: str
+    expires_in_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """Everything an officer sees of a case."""
+
+    case: Case
+    events: list[CaseEvent]
+    documents: list[DocumentLink]
+
+
+def audit(deps: CaseDeps, officer: Officer, action: AuditAction, case_id: str | None, **detail: str) -> None:
+    """Append one entry to the audit log."""
+    record(deps.audit, officer, action, case_id, deps.clock_ms(), **detail)
+
+
+def load_case(deps: CaseDeps, officer: Officer, case_id: str) -> Case:
+    """The case, if it belongs to the officer's office."""
+    case = deps.cases.get(case_id)
+    if case.office != officer.office:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def new_case_id(office: str) -> str:
+    """``AN-7K3M9Q``: the office, then 8 random characters (40 bits): short enough to dictate."""
+    return f"{office}-{''.join(secrets.choice(ID_ALPHABET) for _ in range(8))}"
+
+
+def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tuple[Case, str]:
+    """Open a case with its checklist and send the applicant the opening template; returns the send outcome."""
+    spec = deps.catalogue().procedure(command.permit_type, command.procedure)
+    now = deps.clock_ms()
+    for _ in range(3):  # a clash of random ids is rare; the conditional write catches it
+        case = Case(
+            case_id=new_case_id(officer.office),
+            office=officer.office,
+            procedure=command.procedure,
+            permit_type=command.permit_type,
+            applicant=command.applicant,
+            checklist=Checklist.for_procedure(spec),
+            status=CaseStatus.REGISTERED,
+            created_at_ms=now,
+            status_since_ms=now,
+            updated_at_ms=now,
+            pratica_number=command.pratica_number,
+            permit_expiry=command.permit_expiry,
+            assigned_officer=command.assigned_officer,
+        )
+        event = CaseEvent(
+            "case_registered",
+            now,
+            officer.subject,
+            {"procedure": command.procedure.value, "permit_type": command.permit_type},
+        )
+        try:
+            case = deps.cases.add(case, [event])
+            break
+        except VersionConflict:
+            continue
+    else:
+        raise VersionConflict("could not allocate a case id")
+    audit(deps, officer, AuditAction.CASE_REGISTER, case.case_id, permit_type=command.permit_type)
+    outcome = deps.notifier.send(
+        case,
+        Notice("notice.case_opened", {"case_ref": case.case_id}, CASE_OPENED),
+        f"case.{case.case_id}.opening",
+        force_template=True,
+    )
+    deps.cases.add_events(case.case_id, [message_event(now, officer.subject, "opening", CASE_OPENED.name, outcome)])
+    return case, outcome.value
+
+
+def message_event(now: int, actor: str, kind: str, purpose: str, outcome: Any) -> CaseEvent:
+    """The timeline line for a message to the applicant."""
+    return CaseEvent("message_out", now, actor, {"kind": kind, "purpose": purpose, "outcome": str(outcome.value)})
+
+
+def view_case(deps: CaseDeps, officer: Officer, case_id: str) -> CaseView:
+    """The case, its timeline and its documents with short-lived links; the view and each link are audited."""
+    case = load_case(deps, officer, case_id)
+    audit(deps, officer, AuditAction.CASE_VIEW, case_id)
+    links = []
+    for document in deps.cases.documents(case_id):
+        url = deps.storage.link(document.storage_key, deps.link_seconds)
+        audit(deps, officer, AuditAction.DOCUMENT_VIEW, case_id, document_id=document.document_id)
+        links.append(DocumentLink(document, url, deps.link_seconds))
+    return CaseView(case, deps.cases.events(case_id), links)
+
+
+def list_cases(
+    deps: CaseDeps, officer: Officer, filters: CaseFilter, limit: int, start_key: Mapping[str, Any] | None
+) -> CasePage:
+    """A page of the officer's office's cases."""
+    page = deps.cases.list(officer.office, filters, limit, dict(start_key) if start_key else None)
+    audit(deps, officer, AuditAction.CASE_LIST, None, count=str(len(page.cases)))
+    return page

@@ -1,0 +1,75 @@
+"""What the office tells an applicant, in their language, as free text inside the 24-hour window or as an
+approved utility template outside it, so that no send is one Meta would refuse with 131047."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.applicants import ApplicantRef
+from chalicelib.domain.outbound import OutboundMessage, Template, Text
+from chalicelib.i18n import translate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from chalicelib.domain.cases import Case
+    from chalicelib.domain.templates import TemplateSpec
+    from chalicelib.services.messaging import Messenger, SendOutcome
+    from chalicelib.services.stores import ApplicantStore
+
+WINDOW_MS = 24 * 60 * 60 * 1000
+
+
+def applicant_ref(case: Case) -> ApplicantRef:
+    """Where the case's messages go."""
+    return ApplicantRef(wa_id=case.applicant.wa_id, user_id=case.applicant.user_id)
+
+
+def template_parameter(value: str) -> str:
+    """Meta refuses template parameters with new lines, tabs or more than four spaces in a row."""
+    return " ".join(value.split())[:1000]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for one applicant: its text (key and values) and the template that says it outside the window."""
+
+    text_key: str
+    values: Mapping[str, str]
+    template: TemplateSpec
+    extra_text: str = ""  # appended verbatim (e.g. an officer's note), only in free-text form
+    template_values: Mapping[str, str] | None = None  # when the template needs other values (one-line lists)
+
+
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """Builds and sends notices."""
+
+    messenger: Messenger
+    applicants: ApplicantStore
+    clock_ms: Callable[[], int]
+
+    def window_open(self, case: Case) -> bool:
+        """Whether the applicant wrote to us in the last 24 hours (free-form messages are allowed)."""
+        last = self.applicants.last_inbound_at(applicant_ref(case))
+        return last is not None and self.clock_ms() - last * 1000 < WINDOW_MS
+
+    def build(self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False) -> OutboundMessage:
+        """The message for ``notice``: text in the window, else the template with the same values."""
+        language = case.applicant.language
+        if self.window_open(case) and not force_template:
+            body = translate(notice.text_key, language, **notice.values)
+            if notice.extra_text:
+                body = f"{body}\n\n{notice.extra_text}"
+            content: Text | Template = Text(body[:4096])
+        else:
+            spec = notice.template
+            values = notice.template_values or notice.values
+            parameters = tuple(template_parameter(values[name]) for name in spec.parameters)
+            content = Template(spec.name, spec.language_code(language), parameters)
+        return OutboundMessage(outbound_id, applicant_ref(case), content, purpose=notice.template.name)
+
+    def send(self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False) -> SendOutcome:
+        """Build and send (at most once per ``outbound_id``)."""
+        return self.messenger.send_once(self.build(case, notice, outbound_id, force_template))

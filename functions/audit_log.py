@@ -1,0 +1,59 @@
+"""``GET /api/audit``: the office's audit log, for supervisors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.bootstrap import container, now_ms
+from chalicelib.services.audit import AuditQuery, read_audit_log
+from functions.api import InvalidInput, answer, json_response, officer_of
+from functions.presenters import iso_ms
+
+bp = Blueprint(__name__)
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+def _instant(value: str | None, name: str, default: int) -> int:
+    if not value:
+        return default
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@bp.route("/api/audit", methods=["GET"])
+def get_audit() -> Response:
+    def run() -> Response:
+        officer = officer_of(bp.current_request)
+        params = dict(bp.current_request.query_params or {})
+        now = now_ms()
+        limit = params.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= 200:
+            raise InvalidInput("limit must be a whole number from 1 to 200")
+        query = AuditQuery(
+            since_ms=_instant(params.get("since"), "since", now - 7 * DAY_MS),
+            until_ms=_instant(params.get("until"), "until", now + 1),
+            limit=int(limit),
+            cursor=params.get("cursor"),
+        )
+        page = read_audit_log(container().audit, officer, query, now)
+        entries = [
+            {
+                "at": iso_ms(e.at_ms),
+                "actor": e.actor,
+                "actor_role": e.actor_role,
+                "action": e.action.value,
+                "case_id": e.case_id,
+                "detail": dict(e.detail),
+            }
+            for e in page.entries
+        ]
+        return json_response({"entries": entries, "next_cursor": page.next_cursor})
+
+    return answer(run)

@@ -1,0 +1,267 @@
+"""The officers' API through the Chalice app, on moto, with the fake WhatsApp gateway."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.bootstrap import Container
+from chalicelib.domain.outbound import Template, Text
+from tests.fakes import FakeGateway
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+Token = Callable[..., str]
+
+
+class Api:
+    """Small wrapper: JSON in, (status, JSON) out, with an officer's token."""
+
+    def __init__(self, client: Client, token: str) -> None:
+        self.client, self.token = client, token
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": token or self.token}
+        kwargs: dict[str, Any] = {"headers": headers}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            kwargs["body"] = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        response = getattr(self.client.http, method)(path, **kwargs)
+        return response.status_code, json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def api(client: Client, officer_token: Token) -> Api:
+    return Api(client, officer_token(office="AN", role="officer", username="m.rossi"))
+
+
+def _register(api: Api, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "procedure": "rinnovo",
+        "permit_type": "studio",
+        "pratica_number": "25AN012345",
+        "permit_expiry": "2027-01-31",
+        "applicant": {"phone": "333 123 4567", "name": "Amina Haddad", "language": "en"},
+        **overrides,
+    }
+    status, answer = api.call("post", "/api/cases", body)
+    assert status == 201, answer
+    return answer["case"]  # type: ignore[no-any-return]
+
+
+def _to_send(case: dict[str, Any]) -> list[str]:
+    """The items the applicant has to send, one per group."""
+    return list(case["missing"])
+
+
+def _applicant_writes(container: Container) -> None:
+    """The applicant wrote just now: the 24-hour window is open."""
+    from chalicelib.domain.applicants import ApplicantRef
+
+    container.applicants.record_inbound(ApplicantRef(wa_id="393331234567"), "Amina", 2_000_000_000, 0)
+
+
+def test_registering_a_case_normalises_the_phone_and_sends_the_opening_template(api: Api, gateway: FakeGateway) -> None:
+    case = _register(api)
+    assert case["id"].startswith("AN-") and case["status"] == "registered"
+    assert case["applicant"]["phone"] == "+393331234567" and case["applicant"]["wa_id"] == "393331234567"
+    assert any(item["code"] == "passport" and item["at_counter"] for item in case["checklist"])
+    [opening] = gateway.sent
+    assert isinstance(opening.content, Template)
+    assert (opening.content.name, opening.content.language) == ("sportello_pratica_verificata", "en")
+    assert opening.content.body_parameters == (case["id"],)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code"),
+    [
+        ({"permit_type": "vacanza"}, 422, "unknown_permit_type"),
+        ({"procedure": "conversione"}, 422, "invalid_input"),
+        ({"applicant": {"phone": "12", "name": "A", "language": "it"}}, 422, "invalid_input"),
+        ({"applicant": {"phone": "+393331234567", "name": "A", "language": "xx"}}, 422, "invalid_input"),
+        ({"applicant": {"name": "A", "language": "it"}}, 422, "invalid_input"),
+        ({"permit_expiry": "31/01/2027"}, 422, "invalid_input"),
+    ],
+)
+def test_bad_registrations_get_a_clear_error(api: Api, overrides: dict[str, Any], status: int, code: str) -> None:
+    body = {"procedure": "rinnovo", "permit_type": "studio", "applicant": {"phone": "+393331234567", "name": "A"}}
+    answer_status, answer = api.call("post", "/api/cases", {**body, **overrides})
+    assert (answer_status, answer["error"]["code"]) == (status, code)
+    assert answer["error"]["message"]
+
+
+def test_malformed_json_is_a_400_not_a_stack_trace(api: Api) -> None:
+    status, answer = api.call("post", "/api/cases", b"{not json")
+    assert (status, answer["error"]["code"]) == (400, "bad_request")
+
+
+def test_the_full_pre_check_up_to_the_appointment(api: Api, gateway: FakeGateway, container: Container) -> None:
+    case = _register(api)
+    cid = case["id"]
+    wanted = _to_send(case)[:2]
+
+    status, answer = api.call("post", f"/api/cases/{cid}/requests", {"items": wanted, "note": "Grazie"})
+    assert status == 200 and answer["case"]["status"] == "awaiting_documents"
+    request = gateway.sent[-1]
+    assert isinstance(request.content, Template) and request.content.name == "sportello_documenti_richiesti"
+
+    _applicant_writes(container)
+    api.call("post", f"/api/cases/{cid}/requests", {"items": wanted})
+    assert isinstance(gateway.sent[-1].content, Text)  # inside the window: free text, in English
+    assert "•" in gateway.sent[-1].content.body
+
+    status, answer = api.call("post", f"/api/cases/{cid}/appointment", {"at": "2026-12-03T09:30"})
+    assert (status, answer["error"]["code"]) == (409, "checklist_incomplete")
+    assert set(answer["error"]["missing"]) >= set(wanted)
+
+    documents = {}
+    for code in _to_send(case):
+        status, answer = api.call(
+            "post",
+            f"/api/cases/{cid}/documents",
+            {
+                "item": code,
+                "content_type": "application/pdf",
+                "filename": "doc.pdf",
+                "content_base64": base64.b64encode(PDF).decode(),
+            },
+        )
+        assert status == 200, answer
+        documents[code] = answer["document_id"]
+    status, view = api.call("get", f"/api/cases/{cid}")
+    assert view["status"] == "under_review"
+    assert {d["item"] for d in view["documents"]} == set(documents)
+    assert all(d["url"].startswith("http") and d["url_expires_in_s"] <= 300 for d in view["documents"])
+
+    first = next(iter(documents))
+    status, answer = api.call(
+        "patch",
+        f"/api/cases/{cid}/documents/{documents[first]}",
+        {"decision": "reject", "reason": "expired", "note": "Scaduto"},
+    )
+    assert status == 200 and answer["case"]["status"] == "awaiting_documents"
+    rejection = gateway.sent[-1].content
+    assert isinstance(rejection, Text) and "Scaduto" in rejection.body
+
+    api.call(
+        "post",
+        f"/api/cases/{cid}/documents",
+        {"item": first, "content_type": "image/jpeg", "content_base64": base64.b64encode(JPEG).decode()},
+    )
+    status, view = api.call("get", f"/api/cases/{cid}")
+    new_first = next(i["document_id"] for i in view["checklist"] if i["code"] == first)
+    for code, document_id in {**documents, first: new_first}.items():
+        status, answer = api.call("patch", f"/api/cases/{cid}/documents/{document_id}", {"decision": "accept"})
+        assert status == 200, (code, answer)
+    assert answer["case"]["status"] == "complete" and answer["case"]["complete"]
+
+    status, answer = api.call("post", f"/api/cases/{cid}/appointment", {"at": "2026-12-03T09:30"})
+    assert status == 200 and answer["case"]["status"] == "appointment_booked"
+    visit = gateway.sent[-1].content
+    assert isinstance(visit, Text) and "03/12/2026" in visit.body and "09:30" in visit.body
+
+
+def test_free_text_needs_the_24_hour_window(api: Api, gateway: FakeGateway, container: Container) -> None:
+    cid = _register(api)["id"]
+    status, answer = api.call("post", f"/api/cases/{cid}/messages", {"text": "Buongiorno"})
+    assert (status, answer["error"]["code"]) == (409, "window_closed")
+    status, answer = api.call("post", f"/api/cases/{cid}/messages", {"template": True})
+    assert status == 200 and isinstance(gateway.sent[-1].content, Template)
+    _applicant_writes(container)
+    status, answer = api.call("post", f"/api/cases/{cid}/messages", {"text": "Buongiorno"})
+    assert status == 200 and gateway.sent[-1].content == Text("Buongiorno")
+
+
+def test_other_offices_never_see_a_case(api: Api, officer_token: Token) -> None:
+    cid = _register(api)["id"]
+    other = officer_token(office="MC", role="supervisor")
+    assert api.call("get", f"/api/cases/{cid}", token=other)[0] == 404
+    assert api.call("post", f"/api/cases/{cid}/notes", {"text": "x"}, token=other)[0] == 404
+    status, listing = api.call("get", "/api/cases", token=other)
+    assert status == 200 and listing["cases"] == []
+
+
+@pytest.mark.parametrize("token", ["", "Bearer", "Bearer abc.def.ghi", "Basic dXNlcjpwYXNz"])
+def test_every_route_needs_a_valid_token(api: Api, token: str) -> None:
+    for method, path in [("get", "/api/cases"), ("get", "/api/cases/AN-X"), ("get", "/api/audit")]:
+        status, answer = api.call(method, path, token=token or " ")
+        assert (status, answer["error"]["code"]) == (401, "unauthenticated")
+
+
+def test_listing_filters_and_pages_with_an_opaque_cursor(api: Api) -> None:
+    ids = [_register(api)["id"] for _ in range(3)]
+    status, page = api.call("get", "/api/cases?limit=2")
+    assert status == 200 and len(page["cases"]) == 2 and page["next_cursor"]
+    status, rest = api.call("get", f"/api/cases?limit=2&cursor={page['next_cursor']}")
+    assert {c["id"] for c in page["cases"] + rest["cases"]} == set(ids)
+    assert api.call("get", "/api/cases?status=registered")[1]["cases"]
+    assert api.call("get", "/api/cases?status=complete")[1]["cases"] == []
+    assert len(api.call("get", "/api/cases?missing=iscrizione_corso")[1]["cases"]) in (0, 3)
+    assert api.call("get", "/api/cases?cursor=forged")[1]["error"]["code"] == "invalid_cursor"
+    assert api.call("get", "/api/cases?status=lost")[0] == 422
+
+
+def test_officers_take_cases_supervisors_assign_and_cancel(api: Api, officer_token: Token) -> None:
+    cid = _register(api)["id"]
+    assert (
+        api.call("post", f"/api/cases/{cid}/assign", {"officer": "m.rossi"})[1]["case"]["assigned_officer"] == "m.rossi"
+    )
+    assert api.call("post", f"/api/cases/{cid}/assign", {"officer": "l.bianchi"})[0] == 403
+    assert api.call("get", "/api/cases?assigned=me")[1]["cases"][0]["id"] == cid
+    assert api.call("post", f"/api/cases/{cid}/close", {"reason": "cancelled"})[0] == 403
+    supervisor = officer_token(office="AN", role="supervisor")
+    status, answer = api.call("post", f"/api/cases/{cid}/close", {"reason": "cancelled"}, token=supervisor)
+    assert status == 200 and answer["case"]["status"] == "closed"
+    assert (
+        api.call("post", f"/api/cases/{cid}/close", {"reason": "completed"})[1]["error"]["code"] == "illegal_transition"
+    )
+
+
+def test_a_supervisor_can_book_over_an_incomplete_checklist_with_a_reason(api: Api, officer_token: Token) -> None:
+    cid = _register(api)["id"]
+    body = {"at": "2026-12-03T09:30", "override_reason": "departure for a family emergency"}
+    assert api.call("post", f"/api/cases/{cid}/appointment", body)[0] == 403
+    supervisor = officer_token(office="AN", role="supervisor")
+    status, answer = api.call("post", f"/api/cases/{cid}/appointment", body, token=supervisor)
+    assert status == 200 and answer["case"]["appointment"]["override_reason"] == body["override_reason"]
+    status, log = api.call("get", "/api/audit", token=supervisor)
+    assert "appointment.override" in {e["action"] for e in log["entries"]}
+
+
+def test_the_audit_log_shows_every_view_and_change_to_supervisors_only(api: Api, officer_token: Token) -> None:
+    cid = _register(api)["id"]
+    api.call("get", f"/api/cases/{cid}")
+    api.call("post", f"/api/cases/{cid}/notes", {"text": "called the employer"})
+    assert api.call("get", "/api/audit")[0] == 403
+    status, log = api.call("get", "/api/audit", token=officer_token(office="AN", role="supervisor"))
+    assert status == 200
+    actions = [(e["action"], e["case_id"]) for e in log["entries"]]
+    assert ("case.register", cid) in actions and ("case.view", cid) in actions and ("note.add", cid) in actions
+    other = officer_token(office="MC", role="supervisor")
+    assert all(e["case_id"] != cid for e in api.call("get", "/api/audit", token=other)[1]["entries"])
+
+
+def test_items_can_be_left_for_the_counter(api: Api) -> None:
+    case = _register(api)
+    cid = case["id"]
+    for code in case["missing"]:
+        status, answer = api.call("patch", f"/api/cases/{cid}/checklist/{code}", {"at_counter": True})
+        assert status == 200
+    assert answer["case"]["status"] == "complete"
+    assert api.call("patch", f"/api/cases/{cid}/checklist/nothing", {"at_counter": True})[0] == 422
+
+
+def test_attached_files_must_be_what_they_claim(api: Api) -> None:
+    case = _register(api)
+    body = {
+        "item": case["missing"][0],
+        "content_type": "application/pdf",
+        "content_base64": base64.b64encode(b"MZ\x90\x00 not a pdf").decode(),
+    }
+    status, answer = api.call("post", f"/api/cases/{case['id']}/documents", body)
+    assert (status, answer["error"]["code"]) == (422, "invalid_document")
