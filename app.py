@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Chalice, Rate
 
 from chalicelib import handlers
-from functions import audit_log, officers, webhook
+from functions import audit_log, http, officers, openapi, public, webhook
 
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
@@ -21,6 +21,9 @@ app = Chalice(app_name="sportello", configure_logs=False)  # our JSON logger, no
 app.register_blueprint(webhook.bp)
 app.register_blueprint(officers.bp)
 app.register_blueprint(audit_log.bp)
+app.register_blueprint(openapi.bp)
+app.register_blueprint(public.bp)
+app.register_middleware(http.framework_errors, "http")  # Chalice's own 415/405/500 in our error shape
 
 
 @app.on_dynamodb_record(stream_arn=INBOUND_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
@@ -31,3 +34,8 @@ def process_inbound_messages(event: Any) -> dict[str, int]:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def redrive_inbound(event: Any) -> dict[str, int]:
     return handlers.redrive_inbound()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def refresh_waiting_times(event: Any) -> dict[str, int]:
+    return handlers.refresh_waiting_times()

@@ -23,17 +23,29 @@ if TYPE_CHECKING:
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.case_ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases import CaseDeps
+    from chalicelib.services.chat_turn import ChatDeps
     from chalicelib.services.ingest import IngestDeps
     from chalicelib.services.messaging import Messenger
     from chalicelib.services.notices import Notifier
     from chalicelib.services.ports import WhatsAppGateway
     from chalicelib.services.process import ProcessDeps
+    from chalicelib.services.public_info import SummaryStore
     from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
 
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
 INGEST_WORKERS = 8
 # A JWKS fetch happens on a cold start or a key rotation, inside an officer's request: fail fast if it hangs.
 JWKS_TIMEOUT_S = 3.0
+
+
+def phone_region(wa_id: str) -> str | None:
+    """The country (ISO 3166) of a WhatsApp number, to guess the applicant's language."""
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(f"+{wa_id}"))
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def now_ms() -> int:
@@ -128,9 +140,33 @@ class Container:
 
     @cached_property
     def process_deps(self) -> ProcessDeps:
+        from chalicelib.services.conversation import handle_message
         from chalicelib.services.process import ProcessDeps
 
-        return ProcessDeps(self.inbound, self.applicants, self.gateway, self.messenger, now_ms)
+        chat = self.chat_deps
+        return ProcessDeps(self.inbound, self.applicants, self.gateway, lambda m: handle_message(m, chat), now_ms)
+
+    @cached_property
+    def chat_deps(self) -> ChatDeps:
+        from chalicelib.adapters.dynamo.applicants import DynamoConversationStore
+        from chalicelib.catalogue import load_catalogue
+        from chalicelib.offices import office
+        from chalicelib.services.chat_turn import ChatDeps
+        from chalicelib.services.media_intake import MediaIntake
+
+        intake = MediaIntake(self.gateway, self.document_storage, self.cases, self.settings.max_document_bytes, now_ms)
+        return ChatDeps(
+            conversations=DynamoConversationStore(),
+            cases=self.cases,
+            messenger=self.messenger,
+            intake=intake,
+            catalogue=load_catalogue,
+            office=office,
+            default_office=self.settings.default_office,
+            region_of=phone_region,
+            clock_ms=now_ms,
+            max_mb=self.settings.max_document_bytes // (1024 * 1024),
+        )
 
     @cached_property
     def cursor_key(self) -> CursorKeyProvider:
@@ -180,6 +216,12 @@ class Container:
         from chalicelib.services.notices import Notifier
 
         return Notifier(self.messenger, self.applicants, now_ms)
+
+    @cached_property
+    def summaries(self) -> SummaryStore:
+        from chalicelib.adapters.dynamo.summaries import DynamoSummaryStore
+
+        return DynamoSummaryStore()
 
     @cached_property
     def case_deps(self) -> CaseDeps:

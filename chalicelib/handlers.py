@@ -53,3 +53,21 @@ def redrive_inbound() -> dict[str, int]:
         max_attempts=MAX_PROCESSING_ATTEMPTS,
     )
     return asdict(result)
+
+
+def refresh_waiting_times() -> dict[str, int]:
+    """The scheduled aggregation behind ``GET /info/waiting-times``: one small summary per office."""
+    from chalicelib.bootstrap import now_ms
+    from chalicelib.offices import offices
+    from chalicelib.services.public_info import refresh_waiting_times as refresh
+
+    c = container()
+    written = refresh(
+        c.cases,
+        c.summaries,
+        offices(),
+        now_ms(),
+        window_days=c.settings.waiting_window_days,
+        minimum=c.settings.waiting_minimum_cases,
+    )
+    return {"offices": written}

@@ -50,6 +50,7 @@ class Settings:
     applicants_table: str
     quarantine_table: str
     cases_table: str
+    summaries_table: str
     case_records_table: str
     media_bucket: str
     whatsapp_secret_id: str | None
@@ -60,6 +61,9 @@ class Settings:
     quarantine_retention_days: int
     redrive_after_seconds: int
     document_link_seconds: int
+    default_office: str
+    waiting_window_days: int
+    waiting_minimum_cases: int
     max_document_bytes: int
     audit_table: str
     # Officer authentication: only the officers' API needs these, so they are checked when the verifier is built
@@ -80,6 +84,7 @@ class Settings:
             applicants_table=_required("APPLICANTS_TABLE"),
             quarantine_table=_required("QUARANTINE_TABLE"),
             cases_table=_required("CASES_TABLE"),
+            summaries_table=_required("SUMMARIES_TABLE"),
             case_records_table=_required("CASE_RECORDS_TABLE"),
             media_bucket=_required("MEDIA_BUCKET"),
             whatsapp_secret_id=os.environ.get("WHATSAPP_SECRET_ID") or None,
@@ -90,6 +95,9 @@ class Settings:
             quarantine_retention_days=_int("QUARANTINE_RETENTION_DAYS", 30),
             redrive_after_seconds=_int("REDRIVE_AFTER_SECONDS", 300),
             document_link_seconds=_int("DOCUMENT_LINK_SECONDS", 300),
+            default_office=os.environ.get("DEFAULT_OFFICE", "AN"),
+            waiting_window_days=_int("WAITING_WINDOW_DAYS", 180),
+            waiting_minimum_cases=_int("WAITING_MINIMUM_CASES", 5),
             max_document_bytes=_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
             audit_table=_required("AUDIT_TABLE"),
             auth_issuer=os.environ.get("AUTH_ISSUER") or None,

@@ -40,6 +40,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--simulator-port", type=int, default=int(env.get("SIMULATOR_PORT", "8001")))
     parser.add_argument("--moto-port", type=int, default=int(env.get("MOTO_PORT", "5000")))
     parser.add_argument("--no-banner", action="store_true", help="do not print the banner when ready")
+    parser.add_argument("--no-demo", action="store_true", help="do not add the demo cases behind the waiting times")
     parser.add_argument("--ready-file", type=Path, help="write the URLs there as JSON once everything answers")
     return parser.parse_args(argv)
 
@@ -104,6 +105,16 @@ def _wait_for_api(api: str, process: subprocess.Popen[bytes], verify_token: str,
     return False
 
 
+def seed_in_process(seed: Any) -> int:
+    """Run the demo seeding with this process's environment (the same tables as the API)."""
+    from chalicelib.bootstrap import Container
+    from chalicelib.settings import Settings, get_settings
+
+    get_settings.cache_clear()
+    added: int = seed(Container(Settings.from_env()))
+    return added
+
+
 def _write_ready_file(path: Path, urls: Urls, extra: dict[str, Any]) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps({**urls.as_json(), **extra}))
@@ -161,6 +172,10 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         runner = EventRunner(app)
         runner.start()
         stack.callback(runner.stop)
+        if not args.no_demo:
+            from devtools.demo import seed
+
+            log.info("demo cases added: %d", seed_in_process(seed))
 
         urls = Urls(api=api, simulator=simulator.url, aws=endpoint)
         if args.ready_file:

@@ -7,6 +7,7 @@ with the right status; anything unexpected is logged by type only and answered 5
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 log = get_logger("api")
 E = TypeVar("E", bound=StrEnum)
+PAGE_SIZE = re.compile(r"[0-9]{1,4}")  # ASCII digits only: int() refuses "²" and 5000-digit numbers with ValueError
 
 
 class BadInput(DomainError):
@@ -92,7 +94,7 @@ def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object."""
     try:
         body = json.loads(request.raw_body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise BadInput("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
@@ -116,6 +118,13 @@ def required_text(body: dict[str, Any], name: str, max_length: int = 2000) -> st
     value = text(body, name, required=True, max_length=max_length)
     assert value is not None  # text() raised otherwise
     return value
+
+
+def page_size(raw: str, maximum: int) -> int:
+    """A ``limit`` query parameter: a whole number from 1 to ``maximum``."""
+    if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(f"limit must be a whole number from 1 to {maximum}")
+    return int(raw)
 
 
 def choice(value: Any, kind: type[E], name: str) -> E:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container, now_ms
-from chalicelib.services.audit import AuditQuery, read_audit_log
-from functions.api import InvalidInput, answer, json_response, officer_of
+from chalicelib.services.audit import MAX_PAGE, AuditQuery, read_audit_log
+from functions.api import InvalidInput, answer, json_response, officer_of, page_size
 from functions.presenters import iso_ms
 
 bp = Blueprint(__name__)
@@ -33,13 +33,10 @@ def get_audit() -> Response:
         officer = officer_of(bp.current_request)
         params = dict(bp.current_request.query_params or {})
         now = now_ms()
-        limit = params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= 200:
-            raise InvalidInput("limit must be a whole number from 1 to 200")
         query = AuditQuery(
             since_ms=_instant(params.get("since"), "since", now - 7 * DAY_MS),
             until_ms=_instant(params.get("until"), "until", now + 1),
-            limit=int(limit),
+            limit=page_size(params.get("limit", "50"), MAX_PAGE),
             cursor=params.get("cursor"),
         )
         page = read_audit_log(container().audit, officer, query, now)

@@ -27,6 +27,7 @@ from functions.api import (
     json_response,
     local_datetime,
     officer_of,
+    page_size,
     required_text,
     text,
 )
@@ -63,6 +64,7 @@ def _filters(params: dict[str, str], officer_username: str) -> CaseFilter:
         officer=officer_username if assigned == "me" else assigned or None,
         missing=params.get("missing") or None,
         waiting_since_ms=_epoch_ms(waiting) if waiting else None,
+        unanswered=params.get("unanswered") == "true",
     )
 
 
@@ -74,10 +76,7 @@ def _epoch_ms(value: str) -> int:
 
 
 def _limit(params: dict[str, str]) -> int:
-    raw = params.get("limit", "25")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
+    return page_size(params.get("limit", "25"), MAX_PAGE)
 
 
 @bp.route("/api/cases", methods=["GET"])

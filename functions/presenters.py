@@ -50,6 +50,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "applicant_name": case.applicant.name,
         "assigned_officer": case.assigned_officer,
         "missing": list(case.checklist.missing_codes()),
+        "unanswered_since": iso_ms(case.unanswered_since_ms) if case.unanswered_since_ms else None,
         "created_at": iso_ms(case.created_at_ms),
         "updated_at": iso_ms(case.updated_at_ms),
         "version": case.version,

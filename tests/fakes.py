@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.media import MediaInfo
 from chalicelib.services.stores import ClaimOutcome, PendingInbound, QuarantineRecord, StatusOutcome
+from chalicelib.whatsapp.errors import MediaTooLarge
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -14,7 +17,6 @@ if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
     from chalicelib.domain.delivery import StatusUpdate
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.domain.media import MediaInfo
     from chalicelib.domain.outbound import OutboundMessage
 
 
@@ -26,6 +28,9 @@ class FakeGateway:
     read: list[str] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)
     read_errors: list[Exception] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)
+    media_errors: list[Exception] = field(default_factory=list)
+    downloads: int = 0
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def send(self, message: OutboundMessage) -> str:
@@ -40,10 +45,19 @@ class FakeGateway:
         self.read.append(wamid)
 
     def media_info(self, media_id: str) -> MediaInfo:
-        raise NotImplementedError("no media in this fake yet")
+        body = self.media[media_id]
+        return MediaInfo(
+            media_id, f"https://lookaside.test/{media_id}", "", hashlib.sha256(body).hexdigest(), len(body)
+        )
 
     def download_media(self, url: str, max_bytes: int) -> bytes:
-        raise NotImplementedError("no media in this fake yet")
+        self.downloads += 1
+        if self.media_errors:
+            raise self.media_errors.pop(0)
+        body = self.media[url.rsplit("/", 1)[1]]
+        if len(body) > max_bytes:
+            raise MediaTooLarge(max_bytes=max_bytes, size=len(body), declared=False)
+        return body
 
 
 @dataclass

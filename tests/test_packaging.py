@@ -55,6 +55,7 @@ def _handlers(package: Path) -> dict[str, str]:
 def test_the_zip_holds_functions_and_every_handler_module(package: Path) -> None:
     names = set(zipfile.ZipFile(package / "deployment.zip").namelist())
     assert "functions/__init__.py" in names and "functions/webhook.py" in names
+    assert "functions/openapi.json" in names  # served by GET /openapi.json, read from next to functions/openapi.py
     assert "chalicelib/i18n/locales/it/messages.po" in names
     for handler in _handlers(package).values():
         module = handler.rsplit(".", 1)[0].replace(".", "/")
@@ -83,6 +84,24 @@ def test_every_handler_imports_from_the_unzipped_package(package: Path, tmp_path
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_unzipped_package_serves_the_openapi_document(package: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    script = "import sys; sys.path.insert(0, '.'); from functions.openapi import document; print(document(), end='')"
+    env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == json.loads((ROOT / "functions" / "openapi.json").read_text())
 
 
 def test_the_merged_template_wires_the_stream_and_the_environment(package: Path) -> None:

@@ -124,6 +124,9 @@ class Case:
     documents_requested: bool = False
     appointment: Appointment | None = None
     close_reason: CloseReason | None = None
+    unanswered_since_ms: int | None = None  # the applicant wrote to an officer and nobody has answered yet
+    completed_at_ms: int | None = None  # first time the checklist was complete (for the public waiting times)
+    booked_at_ms: int | None = None  # first time the counter visit was booked
 
     @property
     def is_open(self) -> bool:
@@ -157,7 +160,11 @@ class Case:
         if status not in LEGAL_TRANSITIONS[self.status]:
             raise IllegalTransition(self.status, status)
         event = CaseEvent("status_changed", now_ms, actor, {"from": self.status.value, "to": status.value})
-        return replace(self, status=status, status_since_ms=now_ms, updated_at_ms=now_ms), [event]
+        completed = self.completed_at_ms
+        if status is CaseStatus.COMPLETE and completed is None:
+            completed = now_ms
+        moved = replace(self, status=status, status_since_ms=now_ms, updated_at_ms=now_ms, completed_at_ms=completed)
+        return moved, [event]
 
     def book(self, appointment: Appointment, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
         """Book the counter visit: only when complete, unless the appointment carries an override reason."""
@@ -167,7 +174,7 @@ class Case:
             raise ChecklistIncomplete(self.checklist.missing_codes())
         if self.status not in (CaseStatus.COMPLETE, CaseStatus.APPOINTMENT_BOOKED) and not appointment.override_reason:
             raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
-        booked = replace(self, appointment=appointment, updated_at_ms=now_ms)
+        booked = replace(self, appointment=appointment, updated_at_ms=now_ms, booked_at_ms=self.booked_at_ms or now_ms)
         if booked.status is not CaseStatus.APPOINTMENT_BOOKED:
             # An override may book from any open status: it is the supervisor's call, recorded with its reason.
             event = CaseEvent("status_changed", now_ms, actor, {"from": self.status.value, "to": "appointment_booked"})

@@ -11,20 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import DomainError
-
-# Our language codes → Meta's template language codes.
-META_LANGUAGE_CODES = {
-    "it": "it",
-    "en": "en",
-    "fr": "fr",
-    "ar": "ar",
-    "sq": "sq",
-    "zh_Hans": "zh_CN",
-    "ur": "ur",
-    "bn": "bn",
-    "uk": "uk",
-    "es": "es",
-}
+from chalicelib.i18n.languages import language as chat_language
 
 
 class UnknownTemplate(DomainError):
@@ -40,7 +27,8 @@ class TemplateSpec:
 
     def language_code(self, language: str) -> str:
         """Meta's code for ``language`` (Italian when we have no template in that language)."""
-        return META_LANGUAGE_CODES.get(language, "it")
+        known = chat_language(language)
+        return known.meta_code if known else "it"
 
 
 CASE_OPENED = TemplateSpec("sportello_pratica_verificata", ("case_ref",))

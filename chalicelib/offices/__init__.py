@@ -29,6 +29,15 @@ class PhoneLine:
 
 
 @dataclass(frozen=True, slots=True)
+class CounterHours:
+    """When the counter is open on some days."""
+
+    days: tuple[str, ...]
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True, slots=True)
 class Office:
     """One Ufficio Immigrazione."""
 
@@ -40,6 +49,8 @@ class Office:
     phone_line: PhoneLine | None
     pec: str | None
     timezone: str
+    whatsapp: str | None = None
+    counter_hours: tuple[CounterHours, ...] | None = None  # None: not configured (said so, never guessed)
 
 
 def _office(code: str, data: dict[str, Any]) -> Office:
@@ -53,6 +64,12 @@ def _office(code: str, data: dict[str, Any]) -> Office:
         phone_line=PhoneLine(line["number"], tuple(line["days"]), line["from"], line["to"]) if line else None,
         pec=data.get("pec"),
         timezone=data["timezone"],
+        whatsapp=data.get("whatsapp"),
+        counter_hours=(
+            tuple(CounterHours(tuple(h["days"]), h["from"], h["to"]) for h in data["counter_hours"])
+            if data.get("counter_hours")
+            else None
+        ),
     )
 
 
@@ -60,7 +77,7 @@ def _office(code: str, data: dict[str, Any]) -> Office:
 def offices() -> dict[str, Office]:
     """Every configured office, by code."""
     raw: dict[str, Any] = json.loads(OFFICES_FILE.read_text(encoding="utf-8"))
-    return {code: _office(code, data) for code, data in raw.items()}
+    return {code: _office(code, data) for code, data in raw.items() if not code.startswith("_")}
 
 
 def office(code: str) -> Office:

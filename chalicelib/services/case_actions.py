@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.audit import AuditAction
@@ -243,7 +243,10 @@ def send_message(deps: CaseDeps, officer: Officer, case_id: str, text: str, use_
             "outcome": outcome.value,
         },
     )
-    deps.cases.add_events(case_id, [event])
+    if case.unanswered_since_ms is not None:  # an officer answered: the case leaves the unanswered list
+        case = _save(deps, replace(case, unanswered_since_ms=None, updated_at_ms=now), [event])
+    else:
+        deps.cases.add_events(case_id, [event])
     audit(deps, officer, AuditAction.MESSAGE_SEND, case_id, kind="template" if use_template else "text")
     return ActionResult(case, outcome.value)
 

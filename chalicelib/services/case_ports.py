@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.domain.errors import DomainError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from chalicelib.domain.cases import Case, CaseEvent, CaseStatus
     from chalicelib.domain.documents import CaseDocument
@@ -30,6 +30,7 @@ class CaseFilter:
     officer: str | None = None
     missing: str | None = None
     waiting_since_ms: int | None = None
+    unanswered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,18 @@ class CaseRepository(Protocol):
 
     def open_case_for(self, applicant_key: str) -> Case | None:
         """The applicant's open case, if any."""
+        ...
+
+    def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
+        """The office's cases updated since ``since_ms``."""
+        ...
+
+    def set_document_item(self, case_id: str, document_id: str, item_code: str) -> None:
+        """Record which checklist item a document is."""
+        ...
+
+    def touch_from_chat(self, case_id: str, *, unanswered: bool, language: str | None) -> None:
+        """The applicant wrote: mark the case unanswered and/or follow their chat language."""
         ...
 
 

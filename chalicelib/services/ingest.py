@@ -66,7 +66,7 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
     body_sha256 = hashlib.sha256(raw_body).hexdigest()
     try:
         payload = json.loads(raw_body)
-    except ValueError as exc:  # also UnicodeDecodeError
+    except (ValueError, RecursionError) as exc:  # also UnicodeDecodeError; RecursionError: absurdly deep nesting
         item = QuarantinedItem(QuarantineReason.INVALID_JSON, "$", None, type(exc).__name__)
         _quarantine(deps, [item], raw_body, body_sha256, now)
         return IngestResult(quarantined=1)

@@ -12,8 +12,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.inbound import MessageType
-from chalicelib.domain.outbound import OutboundMessage, Text
-from chalicelib.i18n import translate
 from chalicelib.observability import get_logger
 from chalicelib.whatsapp.errors import WhatsAppError
 
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.services.messaging import Messenger
     from chalicelib.services.ports import WhatsAppGateway
     from chalicelib.services.stores import ApplicantStore, InboundStore
 
@@ -42,33 +39,20 @@ class ProcessDeps:
     inbound: InboundStore
     applicants: ApplicantStore
     gateway: WhatsAppGateway
-    messenger: Messenger
+    converse: Callable[[InboundMessage], None]  # the conversation's answer (services.conversation)
     clock_ms: Callable[[], int]
 
 
-def acknowledgement_id(message: InboundMessage) -> str:
-    """The idempotency key of the one acknowledgement an inbound message may get."""
-    return f"ack.{message.wamid}"
-
-
 def process_inbound(message: InboundMessage, deps: ProcessDeps) -> ProcessOutcome:
-    """Record the applicant, mark the message read, acknowledge a text once, and mark the message processed."""
+    """Record the applicant, mark the message read, answer it in the conversation, mark it processed."""
     if deps.inbound.is_processed(message):
         return ProcessOutcome.ALREADY_PROCESSED
     try:
         now = deps.clock_ms()
         deps.applicants.record_inbound(message.applicant, message.profile_name, message.sent_at, now)
         _mark_read(message, deps.gateway)
-        if message.type is MessageType.TEXT:
-            language = deps.applicants.language_of(message.applicant)
-            reply = OutboundMessage(
-                outbound_id=acknowledgement_id(message),
-                recipient=message.applicant,
-                content=Text(translate("ack.received", language)),
-                reply_to=message.wamid,
-                purpose="acknowledgement",
-            )
-            deps.messenger.send_once(reply)
+        if message.type is not MessageType.SYSTEM:  # number changes are Meta's notices, not the applicant's words
+            deps.converse(message)
         deps.inbound.mark_processed(message, deps.clock_ms())
     except Exception as exc:
         # Counted on the message (it stays pending for the redrive), then re-raised so the event is retried.

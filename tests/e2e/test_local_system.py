@@ -63,13 +63,13 @@ def _stored_inbound(system: LocalSystem, wamid: str) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def test_a_text_from_a_phone_is_acknowledged(local_system: LocalSystem) -> None:
+def test_a_text_from_a_phone_is_answered(local_system: LocalSystem) -> None:
     phone = "+393330000101"
     sent = _send(local_system, phone, "Buongiorno, ho una domanda sul permesso")
     assert sent["webhook_status"] == 200
 
     [reply] = _wait_for_replies(local_system, phone, sent["wamid"])
-    assert reply["type"] == "text" and reply["accepted"]
+    assert reply["type"] == "interactive" and reply["accepted"]  # first contact: the language menu
     assert reply["body"]["to"].lstrip("+") == phone.lstrip("+")
 
 

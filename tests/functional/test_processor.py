@@ -41,8 +41,8 @@ def test_a_stored_text_is_acknowledged_once_even_when_the_stream_redelivers(
     assert first == {"processed": 1, "already_processed": 0}
     assert second == {"processed": 0, "already_processed": 1}
     assert len(gateway.sent) == 1 and gateway.read == [item.wamid]
-    record = OutboundModel.get(f"ack.{item.wamid}")
-    assert (record.state, record.purpose) == ("accepted", "acknowledgement")
+    record = OutboundModel.get(f"chat.{item.wamid}.0")
+    assert (record.state, record.purpose) == ("accepted", "chat")
     assert InboundModel.get(item.applicant_key, item.wamid).state == "processed"
 
 

@@ -34,7 +34,7 @@ def test_pending_messages_are_listed_and_replayed_once(
     assert json.loads(capsys.readouterr().out) == {"processed": 2, "failed": 0, "skipped_parked": 0}
     ops.main(["pending"])
     assert json.loads(capsys.readouterr().out) == []
-    assert len(gateway.sent) == 1  # the text's acknowledgement; the image gets none yet
+    assert len(gateway.sent) == 2  # one answer each: the language menu, then "no case, file not kept"
 
 
 def test_quarantined_items_are_listed_by_day(container: Container, capsys: pytest.CaptureFixture[str]) -> None:

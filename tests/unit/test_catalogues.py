@@ -27,7 +27,7 @@ def test_every_language_has_every_key_with_the_same_placeholders(language: str) 
 
 
 def test_unknown_languages_fall_back_to_italian_and_unknown_keys_fail() -> None:
-    assert translate("ack.received", "xx") == translate("ack.received", "it")
+    assert translate("conv.handoff", "xx") == translate("conv.handoff", "it")
     with pytest.raises(UnknownMessageKey):
         translate("no.such.key", "en")
 

@@ -1,4 +1,4 @@
-"""Processing inbound messages with fakes: one acknowledgement per text, whatever is redelivered or fails."""
+"""Processing inbound messages with fakes: one answer per message, whatever is redelivered or fails."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.i18n import translate
 from chalicelib.services.messaging import Messenger
 from chalicelib.services.process import ProcessDeps, ProcessOutcome, process_inbound, redrive_pending
@@ -31,15 +32,22 @@ def gateway() -> FakeGateway:
 
 
 @pytest.fixture
-def deps(gateway: FakeGateway) -> ProcessDeps:
-    outbound = FakeOutboundStore()
-    return ProcessDeps(
-        inbound=FakeInboundStore(),
-        applicants=FakeApplicantStore(),
-        gateway=gateway,
-        messenger=Messenger(gateway, outbound, lambda: NOW),
-        clock_ms=lambda: NOW,
-    )
+def outbound() -> FakeOutboundStore:
+    return FakeOutboundStore()
+
+
+@pytest.fixture
+def deps(gateway: FakeGateway, outbound: FakeOutboundStore) -> ProcessDeps:
+    """Processing with a stand-in conversation that acknowledges texts once (as the real one's replies are)."""
+    messenger = Messenger(gateway, outbound, lambda: NOW)
+
+    def converse(message: InboundMessage) -> None:
+        if message.text is not None:
+            messenger.send_once(
+                OutboundMessage(f"ack.{message.wamid}", message.applicant, Text(translate("conv.handoff", "it")))
+            )
+
+    return ProcessDeps(FakeInboundStore(), FakeApplicantStore(), gateway, converse, lambda: NOW)
 
 
 def _stored(deps: ProcessDeps, name: str = "message_text") -> InboundMessage:
@@ -55,17 +63,9 @@ def test_a_text_gets_one_acknowledgement_in_reply_and_is_marked_read(deps: Proce
 
     [reply] = gateway.sent
     assert reply.recipient == message.applicant
-    assert reply.reply_to == message.wamid
-    assert reply.content.body == translate("ack.received", "it")  # type: ignore[union-attr]
+    assert reply.content == Text(translate("conv.handoff", "it"))
     assert gateway.read == [message.wamid]
     assert deps.inbound.is_processed(message)
-
-
-def test_the_acknowledgement_is_in_the_applicants_language(deps: ProcessDeps, gateway: FakeGateway) -> None:
-    message = _stored(deps)
-    deps.applicants.languages[message.applicant.key] = "en"  # type: ignore[attr-defined]
-    process_inbound(message, deps)
-    assert gateway.sent[0].content.body == translate("ack.received", "en")  # type: ignore[union-attr]
 
 
 def test_a_redelivered_event_sends_nothing_twice(deps: ProcessDeps, gateway: FakeGateway) -> None:
@@ -106,7 +106,9 @@ def test_a_send_that_surely_failed_is_retried_and_then_sent_once(
     assert len(gateway.sent) == 1
 
 
-def test_a_send_that_may_have_reached_meta_is_not_risked_twice(deps: ProcessDeps, gateway: FakeGateway) -> None:
+def test_a_send_that_may_have_reached_meta_is_not_risked_twice(
+    deps: ProcessDeps, gateway: FakeGateway, outbound: FakeOutboundStore
+) -> None:
     message = _stored(deps)
     gateway.errors.append(TransportError("read timeout", request_may_have_reached_meta=True))
 
@@ -115,15 +117,17 @@ def test_a_send_that_may_have_reached_meta_is_not_risked_twice(deps: ProcessDeps
     process_inbound(message, deps)
 
     assert gateway.sent == []
-    record = deps.messenger.outbound.records[f"ack.{message.wamid}"]  # type: ignore[attr-defined]
+    record = outbound.records[f"ack.{message.wamid}"]  # type: ignore[attr-defined]
     assert record.state == "failed"
 
 
-def test_a_permanent_send_error_is_recorded_and_not_retried(deps: ProcessDeps, gateway: FakeGateway) -> None:
+def test_a_permanent_send_error_is_recorded_and_not_retried(
+    deps: ProcessDeps, gateway: FakeGateway, outbound: FakeOutboundStore
+) -> None:
     message = _stored(deps)
     gateway.errors.append(Undeliverable("not on WhatsApp", code=131026))
     assert process_inbound(message, deps) is ProcessOutcome.PROCESSED
-    record = deps.messenger.outbound.records[f"ack.{message.wamid}"]  # type: ignore[attr-defined]
+    record = outbound.records[f"ack.{message.wamid}"]  # type: ignore[attr-defined]
     assert (record.state, record.error_code) == ("failed", 131026)
 
 
@@ -134,11 +138,10 @@ def test_failing_to_mark_read_does_not_hold_up_the_reply(deps: ProcessDeps, gate
     assert len(gateway.sent) == 1
 
 
-@pytest.mark.parametrize("name", ["message_image", "message_sticker", "message_interactive_button_reply"])
-def test_non_text_messages_get_no_acknowledgement_yet(deps: ProcessDeps, gateway: FakeGateway, name: str) -> None:
-    message = _stored(deps, name)
+def test_system_notices_are_not_answered(deps: ProcessDeps, gateway: FakeGateway) -> None:
+    message = _stored(deps, "message_system_user_changed_number")
     assert process_inbound(message, deps) is ProcessOutcome.PROCESSED
-    assert gateway.sent == []
+    assert gateway.sent == [] and gateway.read == [message.wamid]
 
 
 def test_the_applicants_last_inbound_time_only_moves_forward(deps: ProcessDeps) -> None:

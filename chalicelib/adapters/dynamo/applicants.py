@@ -10,6 +10,8 @@ from chalicelib.adapters.dynamo.models import ApplicantModel
 
 if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
+from chalicelib.domain.conversation import Conversation, ConversationState
+from chalicelib.services.case_ports import VersionConflict
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -48,3 +50,65 @@ class DynamoApplicantStore:
         except ApplicantModel.DoesNotExist:
             return None
         return item.language
+
+
+class DynamoConversationStore:
+    """Conversations live on the applicant's item; a version number guards against a concurrent turn."""
+
+    def load(self, applicant: ApplicantRef) -> Conversation:
+        try:
+            item = ApplicantModel.get(applicant.key, consistent_read=True)
+        except ApplicantModel.DoesNotExist:
+            return Conversation(applicant.key)
+        return Conversation(
+            applicant_key=applicant.key,
+            state=ConversationState(item.conversation_state or ConversationState.NEW.value),
+            language=item.language,
+            pending_document_id=item.pending_document_id,
+            last_wamid=item.last_wamid,
+            handoff_acknowledged_at_ms=_int(item.handoff_acknowledged_at),
+            opted_out_at_ms=_int(item.opted_out_at),
+            version=int(item.conversation_version or 0),
+        )
+
+    def save(self, conversation: Conversation) -> None:
+        model = ApplicantModel
+        unchanged = (
+            model.conversation_version.does_not_exist()
+            if conversation.version == 0
+            else model.conversation_version == conversation.version
+        )
+        actions: list[Any] = [
+            model.conversation_state.set(conversation.state.value),
+            model.conversation_version.set(conversation.version + 1),
+        ]
+        texts = (
+            (model.language, conversation.language),
+            (model.pending_document_id, conversation.pending_document_id),
+            (model.last_wamid, conversation.last_wamid),
+        )
+        numbers = (
+            (model.handoff_acknowledged_at, conversation.handoff_acknowledged_at_ms),
+            (model.opted_out_at, conversation.opted_out_at_ms),
+        )
+        for text_attribute, text in texts:
+            actions.append(text_attribute.set(text) if text is not None else text_attribute.remove())
+        for number_attribute, number in numbers:
+            actions.append(number_attribute.set(number) if number is not None else number_attribute.remove())
+        try:
+            model(conversation.applicant_key).update(actions=actions, condition=unchanged)
+        except UpdateError as exc:
+            if exc.cause_response_code == CONDITION_FAILED:
+                raise VersionConflict(conversation.applicant_key) from None
+            raise
+
+    def opted_out(self, applicant: ApplicantRef) -> bool:
+        try:
+            item = ApplicantModel.get(applicant.key, attributes_to_get=["opted_out_at"])
+        except ApplicantModel.DoesNotExist:
+            return False
+        return item.opted_out_at is not None
+
+
+def _int(value: float | None) -> int | None:
+    return int(value) if value is not None else None

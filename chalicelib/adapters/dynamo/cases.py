@@ -6,8 +6,9 @@ caller read: two officers saving at once never lose an update; the second gets :
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from chalicelib.domain.documents import CaseDocument, DocumentSource
 from chalicelib.services.case_ports import CaseFilter, CaseNotFound, CasePage, VersionConflict
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -93,6 +94,9 @@ def to_model(case: Case) -> CaseModel:
             else None
         ),
         close_reason=case.close_reason.value if case.close_reason else None,
+        unanswered_since=case.unanswered_since_ms,
+        completed_at=case.completed_at_ms,
+        booked_at=case.booked_at_ms,
         created_at=case.created_at_ms,
         updated_at=case.updated_at_ms,
     )
@@ -126,6 +130,9 @@ def from_model(item: CaseModel) -> Case:
             else None
         ),
         close_reason=CloseReason(item.close_reason) if item.close_reason else None,
+        unanswered_since_ms=_optional_int(item.unanswered_since),
+        completed_at_ms=_optional_int(item.completed_at),
+        booked_at_ms=_optional_int(item.booked_at),
     )
 
 
@@ -197,6 +204,9 @@ class DynamoCaseRepository:
         condition: Any = None
         if filters.missing:
             condition = CaseModel.missing_items.contains(filters.missing)
+        if filters.unanswered:
+            unanswered = CaseModel.unanswered_since.exists()
+            condition = unanswered if condition is None else condition & unanswered
         if filters.status:
             range_condition = (
                 CaseModel.status_since <= filters.waiting_since_ms if filters.waiting_since_ms is not None else None
@@ -230,12 +240,44 @@ class DynamoCaseRepository:
         cases = [from_model(item) for item in result]
         return CasePage(cases, result.last_evaluated_key)
 
+    def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
+        """The office's cases updated since ``since_ms`` (the office index, a Query)."""
+        for item in CaseModel.by_office_updated.query(office, CaseModel.updated_at >= since_ms):
+            yield from_model(item)
+
+    def set_document_item(self, case_id: str, document_id: str, item_code: str) -> None:
+        record = CaseRecordModel.get(case_id, f"doc#{document_id}")
+        record.data = {**(record.data or {}), "item_code": item_code}
+        record.save()
+
+    def touch_from_chat(self, case_id: str, *, unanswered: bool, language: str | None) -> None:
+        """Mark the case unanswered and follow the applicant's chat language, retrying over officers' saves."""
+        for _ in range(5):
+            case = self.get(case_id)
+            changes: dict[str, Any] = {}
+            if unanswered and case.unanswered_since_ms is None:
+                changes["unanswered_since_ms"] = int(time.time() * 1000)
+            if language and language != case.applicant.language:
+                changes["applicant"] = replace(case.applicant, language=language)
+            if not changes:
+                return
+            try:
+                self.save(replace(case, **changes), [])
+                return
+            except VersionConflict:
+                continue
+        raise VersionConflict(case_id)
+
     def open_case_for(self, applicant_key: str) -> Case | None:
         for key in CaseModel.by_applicant.query(applicant_key, scan_index_forward=False):
             case = self.get(key.case_id)
             if case.is_open:
                 return case
         return None
+
+
+def _optional_int(value: float | None) -> int | None:
+    return int(value) if value is not None else None
 
 
 def _waiting(condition: Any, filters: CaseFilter) -> Any:

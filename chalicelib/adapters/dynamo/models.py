@@ -106,6 +106,12 @@ class ApplicantModel(Model):
     language = UnicodeAttribute(null=True)
     first_seen_at = NumberAttribute(null=True)
     last_inbound_at = NumberAttribute(null=True)
+    conversation_state = UnicodeAttribute(null=True)
+    pending_document_id = UnicodeAttribute(null=True)
+    last_wamid = UnicodeAttribute(null=True)
+    handoff_acknowledged_at = NumberAttribute(null=True)
+    opted_out_at = NumberAttribute(null=True)
+    conversation_version = NumberAttribute(null=True)
 
 
 class QuarantineDayIndex(GlobalSecondaryIndex["QuarantineModel"]):
@@ -158,12 +164,24 @@ class AuditModel(Model):
     detail = MapAttribute[str, str](default=dict)
 
 
+class SummaryModel(Model):
+    """A small computed record served to the public (e.g. an office's waiting times), replaced on each run."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    summary_id = UnicodeAttribute(hash_key=True)
+    body = JSONAttribute()
+    computed_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     InboundModel,
     OutboundModel,
     ApplicantModel,
     QuarantineModel,
     AuditModel,
+    SummaryModel,
     *CASE_MODELS,
 )
 
@@ -176,6 +194,7 @@ def bind_models(settings: Settings) -> None:
         ApplicantModel: settings.applicants_table,
         QuarantineModel: settings.quarantine_table,
         AuditModel: settings.audit_table,
+        SummaryModel: settings.summaries_table,
         CaseModel: settings.cases_table,
         CaseRecordModel: settings.case_records_table,
     }

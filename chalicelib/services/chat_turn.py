@@ -1,0 +1,52 @@
+"""One turn of the conversation: what it needs and what it decides (the replies, the case's timeline lines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chalicelib.services import chat_replies as replies
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.domain.cases import Case, CaseEvent
+    from chalicelib.domain.catalogue import Catalogue
+    from chalicelib.domain.conversation import Conversation
+    from chalicelib.domain.outbound import Content
+    from chalicelib.offices import Office
+    from chalicelib.services.case_ports import CaseRepository
+    from chalicelib.services.conversation_ports import ConversationStore
+    from chalicelib.services.media_intake import MediaIntake
+    from chalicelib.services.messaging import Messenger
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDeps:
+    """What the conversation needs, wired by bootstrap."""
+
+    conversations: ConversationStore
+    cases: CaseRepository
+    messenger: Messenger
+    intake: MediaIntake
+    catalogue: Callable[[], Catalogue]
+    office: Callable[[str], Office]
+    default_office: str
+    region_of: Callable[[str], str | None]  # the phone number's country, to guess a language
+    clock_ms: Callable[[], int]
+    max_mb: int = 10
+
+
+@dataclass
+class Turn:
+    """What handling one message decided: the new conversation, the replies, the case's new timeline lines."""
+
+    conversation: Conversation
+    language: str
+    case: Case | None
+    replies: list[Content] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    unanswered: bool = False
+
+    def say(self, key: str, **values: str) -> None:
+        self.replies.append(replies.text(key, self.language, **values))

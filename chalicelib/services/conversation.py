@@ -1,0 +1,221 @@
+"""The applicant's side of the chat: language, status, information, documents, and hand-off to an officer.
+
+One call per inbound message, in arrival order per applicant (the processor guarantees it). The turn is worked
+out first, then its effects happen in an order that makes a redelivery harmless: the file is stored under an id
+derived from the wamid, each reply is sent at most once (ids ``chat.<wamid>.<n>``), and the conversation is saved
+last with the wamid it handled, so that a message already handled is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.cases import CaseEvent
+from chalicelib.domain.catalogue import Procedure
+from chalicelib.domain.conversation import Command, ConversationState, normalise, parse_command
+from chalicelib.domain.inbound import MessageType
+from chalicelib.domain.outbound import OutboundMessage
+from chalicelib.i18n import available_languages
+from chalicelib.i18n import catalogue as texts
+from chalicelib.i18n.languages import guess_from_region
+from chalicelib.i18n.languages import language as chat_language
+from chalicelib.observability import get_logger
+from chalicelib.services import chat_replies as replies
+from chalicelib.services.chat_documents import assign_pending, receive_file
+from chalicelib.services.chat_turn import ChatDeps, Turn
+
+if TYPE_CHECKING:
+    from chalicelib.domain.cases import Case
+    from chalicelib.domain.inbound import InboundMessage
+
+log = get_logger("conversation")
+UNSUPPORTED = frozenset(
+    {
+        MessageType.STICKER,
+        MessageType.AUDIO,
+        MessageType.VIDEO,
+        MessageType.LOCATION,
+        MessageType.CONTACTS,
+        MessageType.REACTION,
+        MessageType.ORDER,
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def command_words() -> dict[Command, frozenset[str]]:
+    """Every language's words for every command (any of them works whatever the chosen language)."""
+    words: dict[Command, frozenset[str]] = {}
+    for command in Command:
+        found: set[str] = set()
+        for language in available_languages():
+            found.update(normalise(w) for w in texts(language).get(f"command.{command.value}.words", "").split(","))
+        words[command] = frozenset(w for w in found if w)
+    return words
+
+
+def handle_message(message: InboundMessage, deps: ChatDeps) -> None:
+    """Answer one inbound message (at most once, however often it is delivered)."""
+    conversation = deps.conversations.load(message.applicant)
+    if conversation.last_wamid == message.wamid:
+        return
+    case = _open_case(message, deps)
+    guess = _guess(message, case, deps)
+    turn = Turn(conversation, conversation.language or guess, case)
+    if case is not None:
+        turn.events.append(CaseEvent("message_in", message.sent_at * 1000, "applicant", _summary(message)))
+    _dispatch(message, turn, deps, guess)
+    _apply(message, turn, deps)
+
+
+def _open_case(message: InboundMessage, deps: ChatDeps) -> Case | None:
+    keys = [f"wa#{message.applicant.wa_id}"] if message.applicant.wa_id else []
+    keys += [f"bsuid#{message.applicant.user_id}"] if message.applicant.user_id else []
+    for key in keys:
+        case = deps.cases.open_case_for(key)
+        if case is not None:
+            return case
+    return None
+
+
+def _guess(message: InboundMessage, case: Case | None, deps: ChatDeps) -> str:
+    if case is not None:
+        return case.applicant.language
+    region = deps.region_of(message.applicant.wa_id) if message.applicant.wa_id else None
+    guess = guess_from_region(region)
+    return guess if guess in available_languages() else "it"
+
+
+def _summary(message: InboundMessage) -> dict[str, str]:
+    summary = {"type": message.type.value, "wamid": message.wamid}
+    if message.text is not None:
+        summary["text"] = message.text[:2000]
+    return summary
+
+
+def _dispatch(message: InboundMessage, turn: Turn, deps: ChatDeps, guess: str) -> None:
+    state = turn.conversation.state
+    if state is ConversationState.NEW:
+        turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_LANGUAGE, language=guess)
+        turn.replies.append(replies.language_menu(guess))
+        if message.type in (MessageType.IMAGE, MessageType.DOCUMENT):
+            receive_file(message, turn, deps)
+        elif message.text and parse_command(message.text, command_words()):
+            _text(message, turn, deps)
+        return
+    reply_id = message.reply_id
+    if reply_id is not None:
+        _choice(reply_id, turn, deps)
+    elif message.type in (MessageType.IMAGE, MessageType.DOCUMENT):
+        receive_file(message, turn, deps)
+    elif message.type is MessageType.TEXT:
+        _text(message, turn, deps)
+    elif message.type in UNSUPPORTED:
+        turn.say("conv.unsupported")
+    if turn.conversation.state is ConversationState.CHOOSING_LANGUAGE:
+        turn.conversation = replace(turn.conversation, state=ConversationState.IDLE)
+
+
+def _greet(turn: Turn, deps: ChatDeps) -> None:
+    if turn.case is not None:
+        turn.replies.append(replies.status(turn.case, deps.catalogue(), turn.language))
+    else:
+        turn.say("conv.unknown.intro")
+        turn.say("conv.unknown.how_to_start")
+        turn.replies.append(replies.info_menu(turn.language))
+
+
+def _choice(reply_id: str, turn: Turn, deps: ChatDeps) -> None:
+    kind, _, value = reply_id.partition(".")
+    if kind == "lang" and chat_language(value) and value in available_languages():
+        turn.language = value
+        turn.conversation = replace(turn.conversation, language=value, state=ConversationState.IDLE)
+        _greet(turn, deps)
+    elif kind == "item":
+        assign_pending(value, turn, deps)
+    elif reply_id == replies.INFO_CONTACTS:
+        turn.replies.append(replies.contacts(deps.office(_office_code(turn, deps)), turn.language))
+    elif reply_id == replies.INFO_PERMITS:
+        turn.replies.append(replies.permits_menu(deps.catalogue(), turn.language))
+    elif reply_id == replies.INFO_STATUS:
+        _status(turn, deps)
+    elif kind == "permits" and value.startswith("page."):
+        page = value.removeprefix("page.")
+        turn.replies.append(replies.permits_menu(deps.catalogue(), turn.language, int(page) if page.isdigit() else 0))
+    elif kind == "permit" and value in deps.catalogue().codes():
+        turn.replies.append(replies.procedure_choice(deps.catalogue().permit(value), turn.language))
+    elif kind == "procedure":
+        _procedure(value, turn, deps)
+    else:
+        turn.say("conv.help")
+
+
+def _procedure(value: str, turn: Turn, deps: ChatDeps) -> None:
+    code, _, procedure = value.rpartition(".")
+    catalogue = deps.catalogue()
+    if code not in catalogue.codes() or procedure not in {p.value for p in Procedure}:
+        turn.say("conv.help")
+        return
+    permit = catalogue.permit(code)
+    spec = permit.procedures.get(Procedure(procedure))
+    if spec is None:
+        turn.say("conv.help")
+        return
+    turn.replies.append(replies.permit_details(permit, spec, turn.language))
+
+
+def _office_code(turn: Turn, deps: ChatDeps) -> str:
+    return turn.case.office if turn.case else deps.default_office
+
+
+def _status(turn: Turn, deps: ChatDeps) -> None:
+    if turn.case is None:
+        turn.say("conv.unknown.intro")
+        turn.say("conv.unknown.how_to_start")
+    else:
+        turn.replies.append(replies.status(turn.case, deps.catalogue(), turn.language))
+
+
+def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
+    command = parse_command(message.text or "", command_words())
+    now = deps.clock_ms()
+    if command is Command.STOP:
+        turn.conversation = replace(turn.conversation, opted_out_at_ms=now)
+        turn.say("conv.optout")
+    elif command is Command.START:
+        turn.conversation = replace(turn.conversation, opted_out_at_ms=None)
+        turn.say("conv.optin")
+    elif command is Command.LANGUAGE:
+        turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_LANGUAGE)
+        turn.replies.append(replies.language_menu(turn.language))
+    elif command is Command.STATUS:
+        _status(turn, deps)
+    elif command is Command.INFO:
+        turn.replies.append(replies.info_menu(turn.language))
+    elif command is Command.HELP:
+        turn.say("conv.help")
+    elif turn.case is None:
+        _greet(turn, deps)
+    else:
+        # Not a command: it is for an officer. The case shows it as unanswered; the applicant hears so once a day.
+        turn.unanswered = True
+        if turn.conversation.needs_handoff_ack(now):
+            turn.conversation = replace(turn.conversation, handoff_acknowledged_at_ms=now)
+            turn.say("conv.handoff")
+
+
+def _apply(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
+    case = turn.case
+    if case is not None:
+        deps.cases.add_events(case.case_id, turn.events)
+        language_changed = turn.conversation.language and turn.conversation.language != case.applicant.language
+        if turn.unanswered or language_changed:
+            deps.cases.touch_from_chat(case.case_id, unanswered=turn.unanswered, language=turn.conversation.language)
+    for index, content in enumerate(turn.replies):
+        # The first reply quotes the message it answers, so the applicant sees what it is about.
+        reply_to = message.wamid if index == 0 else None
+        outbound = OutboundMessage(f"chat.{message.wamid}.{index}", message.applicant, content, reply_to, "chat")
+        deps.messenger.send_once(outbound)
+    deps.conversations.save(turn.conversation.handled(message.wamid))

@@ -1,0 +1,199 @@
+"""Schemathesis against the real local system: every documented operation, fuzzed from ``/openapi.json`` as served.
+
+Each operation gets its own freshly registered case (and, where the path needs one, a document and an item of it),
+so that ``{case_id}`` paths hit real cases. Explicit cases run first, as Hypothesis examples: the document's own
+examples on the real case, and Schemathesis's coverage phase (every documented limit at and past its edge, missing
+and mistyped fields). Then generated requests, valid and invalid, on the real case and on made-up ids. Every answer
+must be no 5xx, a documented status, a documented ``Content-Type`` and a body that matches the documented schema.
+
+Schemathesis and Hypothesis are imported here only: their pytest plugins are switched off in ``pyproject.toml``
+(they cost every pytest process a second at start-up), and nothing else uses them.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from devtools.local_auth import issuer_for, mint_id_token, signing_key
+from tests.contract import METHODS, openapi_document
+
+if TYPE_CHECKING:
+    from schemathesis import APIOperation, Case
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+    from tests.e2e.conftest import LocalSystem
+
+pytestmark = pytest.mark.e2e
+
+POSITIVE_EXAMPLES = 20  # generated valid requests per operation (plus the explicit examples)
+NEGATIVE_EXAMPLES = 10  # generated invalid requests per operation
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PHONE = f"+39333{secrets.randbelow(9_000_000) + 1_000_000}"  # the fuzzed cases' applicant: no other test's number
+OPERATIONS = [
+    (path, method) for path, item in openapi_document()["paths"].items() for method in item if method in METHODS
+]
+
+
+def bearer(system: LocalSystem, role: str = "officer") -> str:
+    """An ``Authorization`` value the local system accepts: an ID token of the local issuer for office AN."""
+    token = mint_id_token(signing_key(), issuer=issuer_for(system.api), office="AN", role=role, username="m.rossi")
+    return f"Bearer {token}"
+
+
+@pytest.fixture(scope="module")
+def served_schema(local_system: LocalSystem) -> OpenApiSchema:
+    """The document as the running API serves it, loaded by Schemathesis (and the same as the file)."""
+    import schemathesis
+
+    response = requests.get(f"{local_system.api}/openapi.json", timeout=10)
+    assert response.json() == openapi_document()
+    config = schemathesis.Config()
+    return schemathesis.openapi.from_url(f"{local_system.api}/openapi.json", config=config, timeout=10)
+
+
+class Fixtures:
+    """Real things on the local system for one operation: a case, one of its missing items, a document, a permit
+    type."""
+
+    def __init__(self, system: LocalSystem, authorization: str) -> None:
+        self.api, self.headers = system.api, {"Authorization": authorization}
+
+    def case(self) -> dict[str, Any]:
+        body = {
+            "procedure": "rinnovo",
+            "permit_type": "studio",
+            "applicant": {"phone": PHONE, "name": "Fuzz Test", "language": "it"},
+        }
+        response = requests.post(f"{self.api}/api/cases", json=body, headers=self.headers, timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()["case"]  # type: ignore[no-any-return]
+
+    def document(self, case: dict[str, Any]) -> str:
+        body = {
+            "item": case["missing"][0],
+            "content_type": "application/pdf",
+            "content_base64": base64.b64encode(PDF).decode(),
+        }
+        url = f"{self.api}/api/cases/{case['id']}/documents"
+        response = requests.post(url, json=body, headers=self.headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["document_id"]  # type: ignore[no-any-return]
+
+    def path_parameters(self, path: str) -> dict[str, str]:
+        """Real values for the path's parameters (none for a path without any)."""
+        if "{permit_type}" in path:
+            return {"permit_type": "studio"}
+        if "{case_id}" not in path:
+            return {}
+        case = self.case()
+        real = {"case_id": case["id"]}
+        if "{item}" in path:
+            real["item"] = case["missing"][0]
+        if "{document_id}" in path:
+            real["document_id"] = self.document(case)
+        return real
+
+
+def _document_examples(operation: APIOperation, real: dict[str, str]) -> list[Case]:
+    """The document's own examples for the operation, on the real case (what an officer would really send)."""
+    spec = openapi_document()["paths"][operation.path][operation.method.lower()]
+    if operation.path.count("{") != len(real):  # a path parameter with nothing real for it
+        return []
+    if not spec.get("requestBody"):
+        return [operation.Case(path_parameters=real)]
+    content = spec["requestBody"]["content"]["application/json"]
+    bodies = [content["example"]] if "example" in content else []
+    bodies += [example["value"] for example in content.get("examples", {}).values()]
+    return [operation.Case(path_parameters=real, body=body, media_type="application/json") for body in bodies]
+
+
+def _boundary_cases(schema: OpenApiSchema, operation: APIOperation, real: dict[str, str]) -> list[Case]:
+    """Schemathesis's coverage phase: each documented limit at and just past its edge, each required field missing,
+    wrong types... (valid and invalid). Where the path itself is not what is made invalid, it names the real case.
+    Requests with other methods than the operation's are left out: only documented operations are under test."""
+    from schemathesis import GenerationMode
+    from schemathesis.core.parameters import ParameterLocation
+
+    cases = schema.iter_coverage_cases(
+        operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=operation),
+    )
+    kept = []
+    for case in cases:
+        if case.method.upper() != operation.method.upper():
+            continue
+        path = case.meta.components.get(ParameterLocation.PATH) if case.meta else None
+        if real and (path is None or path.mode is GenerationMode.POSITIVE):
+            case.path_parameters = {**case.path_parameters, **real}
+        kept.append(case)
+    return kept
+
+
+def _has_inputs(operation: APIOperation) -> bool:
+    return any(True for _ in operation.iter_parameters()) or bool(operation.body)
+
+
+def _fuzz(operation: APIOperation, real: dict[str, str], authorization: str, base_url: str) -> tuple[int, int]:
+    """Run the explicit cases, then generated valid and invalid requests: how many explicit, how many sent."""
+    from hypothesis import HealthCheck, Phase, example, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    sent = 0
+
+    def valid() -> Any:
+        made_up = operation.as_strategy()
+        return st.one_of(operation.as_strategy(path_parameters=real), made_up) if real else made_up
+
+    def run(strategy: Any, examples: int, explicit: list[Case]) -> None:
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+            suppress_health_check=list(HealthCheck),
+            print_blob=True,
+        )
+        @given(case=strategy)
+        def call(case: Case) -> None:
+            nonlocal sent
+            sent += 1
+            case.call_and_validate(
+                base_url=base_url, headers={"Authorization": authorization}, checks=checks, timeout=30
+            )
+
+        for case in explicit:
+            call = example(case=case)(call)
+        call()
+
+    explicit = _document_examples(operation, real) + _boundary_cases(operation.schema, operation, real)
+    run(valid(), POSITIVE_EXAMPLES, explicit)
+    if _has_inputs(operation):  # something to make invalid
+        run(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE, path_parameters=real), NEGATIVE_EXAMPLES, [])
+    return len(explicit), sent
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS])
+def test_the_api_keeps_its_contract_under_fuzzing(
+    served_schema: OpenApiSchema, local_system: LocalSystem, path: str, method: str
+) -> None:
+    # The audit log is for supervisors: an officer would only ever see its 403.
+    authorization = bearer(local_system, "supervisor" if path == "/api/audit" else "officer")
+    real = Fixtures(local_system, authorization).path_parameters(path)
+    operation = served_schema[path][method.upper()]
+    explicit, sent = _fuzz(operation, real, authorization, local_system.api)
+    # Hypothesis stops early once it has tried everything: only for an operation without any input.
+    assert explicit >= 1 and sent >= explicit + (POSITIVE_EXAMPLES if _has_inputs(operation) else 0)
