@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit phone token bench package clean
+.PHONY: install run test browser lint typecheck unit phone token bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -19,8 +19,14 @@ run: install
 	$(BIN)/python -m devtools.local_system
 
 ## make test: lint, type-check, then every test.
-test: install lint typecheck
+test: install browser lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## Debian's Chromium for the browser test of the public page (installed when missing and we may: root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium is not installed: the browser test will be skipped (apt-get install chromium)"; }
 
 lint: install
 	$(BIN)/ruff check .
