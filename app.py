@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, Rate
+from chalice.app import Chalice, Cron, Rate
 
 from chalicelib import handlers
 from functions import audit_log, http, officers, openapi, public, webhook
 
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
+# The template names this queue explicitly: Chalice builds the event source ARN from the name.
+REMINDER_QUEUE = "sportello-reminders"
 
 app = Chalice(app_name="sportello", configure_logs=False)  # our JSON logger, not a second copy
 app.register_blueprint(webhook.bp)
@@ -39,3 +41,15 @@ def redrive_inbound(event: Any) -> dict[str, int]:
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def refresh_waiting_times(event: Any) -> dict[str, int]:
     return handlers.refresh_waiting_times()
+
+
+# Every 15 minutes from 06:00 to 19:45 UTC: Europe/Rome's office day in winter and summer time alike; the sweep
+# itself keeps the quiet hours (20:00-08:00 Rome by default) in the office's own zone.
+@app.schedule(Cron("0/15", "6-19", "*", "*", "?", "*"))
+def sweep_reminders(event: Any) -> dict[str, int]:
+    return handlers.sweep_reminders()
+
+
+@app.on_sqs_message(queue=REMINDER_QUEUE, batch_size=1)
+def send_reminder(event: Any) -> dict[str, int]:
+    return handlers.send_reminders(event)

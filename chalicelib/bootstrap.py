@@ -18,8 +18,10 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.api_secret import CursorKeyProvider
+    from chalicelib.adapters.reminder_queue import SqsJobQueue
     from chalicelib.adapters.secrets import SecretsProvider
     from chalicelib.auth import TokenVerifier
+    from chalicelib.domain.reminders import ReminderPolicy
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.case_ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases import CaseDeps
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from chalicelib.services.ports import WhatsAppGateway
     from chalicelib.services.process import ProcessDeps
     from chalicelib.services.public_info import SummaryStore
+    from chalicelib.services.reminder_delivery import DeliveryDeps
+    from chalicelib.services.reminder_ports import ReminderStore
+    from chalicelib.services.reminders import SchedulerDeps
     from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
 
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
@@ -46,6 +51,20 @@ def phone_region(wa_id: str) -> str | None:
         return phonenumbers.region_code_for_number(phonenumbers.parse(f"+{wa_id}"))
     except phonenumbers.NumberParseException:
         return None
+
+
+def reminder_policy(quiet_hours: str) -> ReminderPolicy:
+    """The reminder timing, with quiet hours from ``HH:MM-HH:MM`` (office-local)."""
+    from datetime import time as clock
+
+    from chalicelib.domain.reminders import ReminderPolicy
+    from chalicelib.settings import ConfigurationError
+
+    try:
+        start, end = (clock.fromisoformat(part.strip()) for part in quiet_hours.split("-"))
+    except ValueError as exc:
+        raise ConfigurationError("REMINDER_QUIET_HOURS must look like 20:00-08:00") from exc
+    return ReminderPolicy(quiet_start=start, quiet_end=end)
 
 
 def now_ms() -> int:
@@ -201,9 +220,50 @@ class Container:
 
     @cached_property
     def cases(self) -> CaseRepository:
+        """Cases; every stored change re-plans the case's reminders."""
         from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
+        from chalicelib.services.reminder_hook import SchedulingCases
 
-        return DynamoCaseRepository(self.settings.region)
+        return SchedulingCases(DynamoCaseRepository(self.settings.region), self.scheduler)
+
+    @cached_property
+    def reminders(self) -> ReminderStore:
+        from chalicelib.adapters.dynamo.reminders import DynamoReminderStore
+        from chalicelib.offices import offices
+
+        return DynamoReminderStore(offices().keys(), now_ms)
+
+    @cached_property
+    def reminder_queue(self) -> SqsJobQueue:
+        from chalicelib.adapters.reminder_queue import SqsJobQueue
+
+        return SqsJobQueue(self.settings.reminder_queue, lambda: self.client("sqs"))
+
+    @cached_property
+    def scheduler(self) -> SchedulerDeps:
+        from chalicelib.services.reminders import SchedulerDeps
+
+        return SchedulerDeps(
+            store=self.reminders,
+            queue=self.reminder_queue,
+            policy=reminder_policy(self.settings.quiet_hours),
+            clock_ms=now_ms,
+            throughput_per_s=self.settings.throughput_per_s,
+        )
+
+    @cached_property
+    def delivery_deps(self) -> DeliveryDeps:
+        from chalicelib.adapters.dynamo.applicants import DynamoConversationStore
+        from chalicelib.catalogue import load_catalogue
+        from chalicelib.services.reminder_delivery import DeliveryDeps
+
+        return DeliveryDeps(
+            scheduler=self.scheduler,
+            cases=self.cases,
+            notifier=self.notifier,
+            opted_out=DynamoConversationStore().opted_out,
+            catalogue=load_catalogue,
+        )
 
     @cached_property
     def document_storage(self) -> DocumentStorage:

@@ -71,3 +71,47 @@ def refresh_waiting_times() -> dict[str, int]:
         minimum=c.settings.waiting_minimum_cases,
     )
     return {"offices": written}
+
+
+def sweep_reminders(as_of_ms: int | None = None) -> dict[str, int]:
+    """The scheduled fan-out: one SQS job per due reminder (``as_of_ms``: a local sweep "as of" a time)."""
+    from chalicelib.services.reminders import sweep
+
+    result = sweep(container().scheduler, as_of_ms)
+    return {"due": result.due, "queued": result.queued, "quiet": int(result.quiet)}
+
+
+def send_reminders(records: Iterable[Any]) -> dict[str, int]:
+    """The reminder worker (batch size 1). A transient Graph error re-raises after stretching the message's
+    visibility timeout (exponential backoff); after the queue's ``maxReceiveCount`` SQS parks it on the DLQ."""
+    import json
+
+    from chalicelib.services.reminder_delivery import deliver
+    from chalicelib.services.reminder_ports import ReminderJob
+    from chalicelib.whatsapp.errors import GraphApiError, TransportError
+
+    c = container()
+    counts: dict[str, int] = {}
+    for record in records:
+        job = ReminderJob(**json.loads(record.body))
+        try:
+            outcome = deliver(c.delivery_deps, job)
+        except (GraphApiError, TransportError) as exc:
+            _back_off(record, getattr(exc, "retry_after", None))
+            log.warning("reminder_retry", extra={"error_type": type(exc).__name__, "code": getattr(exc, "code", None)})
+            raise
+        counts[outcome.value] = counts.get(outcome.value, 0) + 1
+    return counts
+
+
+def _back_off(record: Any, retry_after: float | None) -> None:
+    """Make the failed job reappear later: 30 s, 60 s, 120 s... (at least Meta's ``retry_after``), at most 15 min."""
+    c = container()
+    receives = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    delay = min(900, max(int(retry_after or 0), 30 * 2 ** (receives - 1)))
+    try:
+        c.client("sqs").change_message_visibility(
+            QueueUrl=c.reminder_queue.url(), ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+        )
+    except Exception as exc:  # the queue's own visibility timeout still applies
+        log.warning("reminder_backoff_failed", extra={"error_type": type(exc).__name__})

@@ -73,6 +73,10 @@ class Settings:
     auth_jwks_json: str | None  # local runs: the issuer's keys inline instead of fetched from the issuer
     cursor_secret: str | None  # local runs and tests; in AWS the cursor key is in the API secret
     api_secret_id: str | None
+    reminders_table: str = ""
+    reminder_queue: str = ""  # a queue URL in AWS (the template's Ref), a queue name locally
+    quiet_hours: str = "20:00-08:00"  # Europe/Rome; no reminder is sent inside them
+    throughput_per_s: int = 80  # the number's messages per second (Meta's default tier)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,6 +109,10 @@ class Settings:
             auth_jwks_json=os.environ.get("AUTH_JWKS_JSON") or None,
             cursor_secret=os.environ.get("CURSOR_SECRET") or None,
             api_secret_id=os.environ.get("API_SECRET_ID") or None,
+            reminders_table=_required("REMINDERS_TABLE"),
+            reminder_queue=_required("REMINDER_QUEUE"),
+            quiet_hours=os.environ.get("REMINDER_QUIET_HOURS", "20:00-08:00"),
+            throughput_per_s=_int("WHATSAPP_THROUGHPUT_PER_S", 80),
         )
 
 

@@ -3,6 +3,8 @@
     python -m devtools.ops pending [--older-than SECONDS]      inbound messages not processed yet
     python -m devtools.ops replay [--include-parked]           process them now (each step is idempotent)
     python -m devtools.ops quarantine [--day YYYY-MM-DD]       signed webhook items set aside, by day
+    python -m devtools.ops sweep [--as-of 2026-12-01T09:00]    run the reminder sweep now, or "as of" a Rome time
+    python -m devtools.ops reminders-dlq [--replay]            reminder jobs parked on the DLQ; move them back
 
 The environment names the tables (as the Lambda functions get it); with AWS credentials it works on AWS, with
 ``AWS_ENDPOINT_URL`` on the local system. Output carries ids, reasons and counts, never message content.
@@ -42,6 +44,39 @@ def _replay(include_parked: bool) -> dict[str, int]:
     return {"processed": done, "failed": failed, "skipped_parked": skipped}
 
 
+def _as_of(value: str | None) -> int | None:
+    """A Rome-local ``YYYY-MM-DDTHH:MM`` (or any ISO time with an offset) as ms."""
+    if not value:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Rome"))
+    return int(moment.timestamp() * 1000)
+
+
+def _reminders_dlq(replay: bool) -> dict[str, int]:
+    """Count the parked reminder jobs; with ``replay``, move them back to the reminder queue (each send is
+    idempotent: a job whose reminder already went out does nothing)."""
+    c = container()
+    sqs = c.client("sqs")
+    dlq = sqs.get_queue_url(QueueName="sportello-reminders-dlq")["QueueUrl"]
+    if not replay:
+        attributes = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+        return {"parked": int(attributes["Attributes"]["ApproximateNumberOfMessages"])}
+    moved = 0
+    while True:
+        messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if not messages:
+            return {"replayed": moved}
+        for message in messages:
+            sqs.send_message(QueueUrl=c.reminder_queue.url(), MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and print JSON."""
     parser = argparse.ArgumentParser(prog="python -m devtools.ops", description=__doc__.split("\n")[0])
@@ -52,11 +87,21 @@ def main(argv: list[str] | None = None) -> None:
     replay.add_argument("--include-parked", action="store_true")
     quarantine = sub.add_parser("quarantine")
     quarantine.add_argument("--day", default=time.strftime("%Y-%m-%d", time.gmtime()))
+    sweep = sub.add_parser("sweep")
+    sweep.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM")
+    dlq = sub.add_parser("reminders-dlq")
+    dlq.add_argument("--replay", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "pending":
         result: object = _pending(args.older_than)
     elif args.command == "replay":
         result = _replay(args.include_parked)
+    elif args.command == "sweep":
+        from chalicelib.handlers import sweep_reminders
+
+        result = sweep_reminders(_as_of(args.as_of))
+    elif args.command == "reminders-dlq":
+        result = _reminders_dlq(args.replay)
     else:
         result = container().quarantine.on_day(args.day)
     print(json.dumps(result, indent=2))

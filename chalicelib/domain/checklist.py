@@ -77,6 +77,7 @@ class ChecklistItem:
     rejection: Rejection | None = None
     document_id: str | None = None
     requested_at_ms: int | None = None
+    rejected_at_ms: int | None = None  # when the last rejection happened (reminders count from it)
 
     @property
     def satisfied(self) -> bool:
@@ -176,11 +177,11 @@ class Checklist:
             raise InvalidReview(f"{code} has no document waiting for review")
         return self._replace(code, state=ItemState.ACCEPTED, rejection=None)
 
-    def reject(self, code: str, rejection: Rejection) -> Checklist:
+    def reject(self, code: str, rejection: Rejection, now_ms: int | None = None) -> Checklist:
         """The officer refuses the document received for ``code``: the item waits for a new one."""
         if self.item(code).state not in (ItemState.RECEIVED, ItemState.ACCEPTED):
             raise InvalidReview(f"{code} has no document to reject")
-        return self._replace(code, state=ItemState.REJECTED, rejection=rejection)
+        return self._replace(code, state=ItemState.REJECTED, rejection=rejection, rejected_at_ms=now_ms)
 
     def set_at_counter(self, code: str, at_counter: bool) -> Checklist:
         """Leave ``code`` for the counter (or take it back into the chat pre-check)."""

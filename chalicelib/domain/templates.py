@@ -36,9 +36,26 @@ DOCUMENTS_REQUESTED = TemplateSpec("sportello_documenti_richiesti", ("case_ref",
 DOCUMENT_REJECTED = TemplateSpec("sportello_documento_non_accettato", ("case_ref", "document", "reason"))
 APPOINTMENT_BOOKED = TemplateSpec("sportello_appuntamento", ("case_ref", "date", "time", "place"))
 OFFICE_MESSAGE = TemplateSpec("sportello_messaggio_ufficio", ("case_ref",))
+REMINDER_DOCUMENTS = TemplateSpec("sportello_promemoria_documenti", ("case_ref", "documents"))
+REMINDER_REJECTED = TemplateSpec("sportello_promemoria_documenti_rifiutati", ("case_ref", "documents"))
+REMINDER_APPOINTMENT = TemplateSpec(
+    "sportello_promemoria_appuntamento", ("case_ref", "date", "time", "place", "originals")
+)
+REMINDER_EXPIRY = TemplateSpec("sportello_promemoria_scadenza", ("date", "documents"))
 
 TEMPLATES = {
-    t.name: t for t in (CASE_OPENED, DOCUMENTS_REQUESTED, DOCUMENT_REJECTED, APPOINTMENT_BOOKED, OFFICE_MESSAGE)
+    t.name: t
+    for t in (
+        CASE_OPENED,
+        DOCUMENTS_REQUESTED,
+        DOCUMENT_REJECTED,
+        APPOINTMENT_BOOKED,
+        OFFICE_MESSAGE,
+        REMINDER_DOCUMENTS,
+        REMINDER_REJECTED,
+        REMINDER_APPOINTMENT,
+        REMINDER_EXPIRY,
+    )
 }
 
 

@@ -157,7 +157,7 @@ def review_document(
     if item is None:
         raise CaseNotFound(f"document {document_id}")
     now = deps.clock_ms()
-    checklist = case.checklist.reject(item.code, rejection) if rejection else case.checklist.accept(item.code)
+    checklist = case.checklist.reject(item.code, rejection, now) if rejection else case.checklist.accept(item.code)
     updated, events = case.with_checklist(checklist, now, officer.subject)
     decision = "rejected" if rejection else "accepted"
     data = {"item": item.code, "document_id": document_id, "decision": decision}

@@ -45,9 +45,13 @@ class Messenger:
 
     def send_once(self, message: OutboundMessage) -> SendOutcome:
         """Send ``message`` unless a message with its ``outbound_id`` was already sent or attempted."""
+        return self.send_once_with_code(message)[0]
+
+    def send_once_with_code(self, message: OutboundMessage) -> tuple[SendOutcome, int | None]:
+        """:meth:`send_once`, with Meta's error code when the send failed for good (for the case timeline)."""
         if self.outbound.claim(message, self.clock_ms()) is ClaimOutcome.ALREADY_HANDLED:
             log.info("send_skipped_duplicate", extra={"outbound_id": message.outbound_id})
-            return SendOutcome.ALREADY_HANDLED
+            return SendOutcome.ALREADY_HANDLED, None
         try:
             wamid = self.gateway.send(message)
         except TransportError as exc:
@@ -56,14 +60,14 @@ class Messenger:
                 raise
             self.outbound.record_failed(message.outbound_id, None, UNCERTAIN_DELIVERY, self.clock_ms())
             log.error("send_outcome_unknown", extra={"outbound_id": message.outbound_id})
-            return SendOutcome.FAILED
+            return SendOutcome.FAILED, None
         except GraphApiError as exc:
             if exc.is_transient:
                 self.outbound.release(message.outbound_id, exc.code, self.clock_ms())
                 raise
             self.outbound.record_failed(message.outbound_id, exc.code, type(exc).__name__, self.clock_ms())
             log.warning("send_failed", extra={"outbound_id": message.outbound_id, "code": exc.code})
-            return SendOutcome.FAILED
+            return SendOutcome.FAILED, exc.code
         self.outbound.record_accepted(message.outbound_id, wamid, self.clock_ms())
         log.info("message_sent", extra={"outbound_id": message.outbound_id, "wamid": wamid})
-        return SendOutcome.SENT
+        return SendOutcome.SENT, None

@@ -61,6 +61,7 @@ def _item_from_json(data: dict[str, Any]) -> ChecklistItem:
         rejection=Rejection(RejectionReason(rejection["reason"]), rejection.get("note", "")) if rejection else None,
         document_id=data.get("document_id"),
         requested_at_ms=data.get("requested_at_ms"),
+        rejected_at_ms=data.get("rejected_at_ms"),
     )
 
 

@@ -13,6 +13,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.case_models import CASE_MODELS, CaseModel, CaseRecordModel
+from chalicelib.adapters.dynamo.reminders import ReminderModel
 
 if TYPE_CHECKING:
     from chalicelib.settings import Settings
@@ -183,6 +184,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuditModel,
     SummaryModel,
     *CASE_MODELS,
+    ReminderModel,
 )
 
 
@@ -197,6 +199,7 @@ def bind_models(settings: Settings) -> None:
         SummaryModel: settings.summaries_table,
         CaseModel: settings.cases_table,
         CaseRecordModel: settings.case_records_table,
+        ReminderModel: settings.reminders_table,
     }
     for model, table in names.items():
         model.Meta.table_name = table

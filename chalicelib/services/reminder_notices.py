@@ -1,0 +1,81 @@
+"""What each reminder says: the notice (free text in the window, utility template outside it) for its kind."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.catalogue import Procedure
+from chalicelib.domain.checklist import ItemState
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.reminders import ReminderKind
+from chalicelib.domain.templates import (
+    REMINDER_APPOINTMENT,
+    REMINDER_DOCUMENTS,
+    REMINDER_EXPIRY,
+    REMINDER_REJECTED,
+)
+from chalicelib.i18n import translate
+from chalicelib.services.notices import Notice
+
+if TYPE_CHECKING:
+    from chalicelib.domain.cases import Case
+    from chalicelib.domain.catalogue import Catalogue
+
+
+def _titles(codes: list[str] | tuple[str, ...], language: str) -> list[str]:
+    return [translate(f"document.{code}.title", language) for code in codes]
+
+
+def _documents_notice(case: Case, state: ItemState, key: str, kind: ReminderKind) -> Notice:
+    codes = [i.code for i in case.checklist.items if i.outstanding and i.state is state]
+    titles = _titles(codes, case.applicant.language)
+    template = REMINDER_DOCUMENTS if kind is ReminderKind.MISSING_DOCUMENTS else REMINDER_REJECTED
+    return Notice(
+        key,
+        {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
+        template,
+        template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+    )
+
+
+def _appointment_notice(case: Case) -> Notice:
+    assert case.appointment is not None  # planned only for booked cases
+    language = case.applicant.language
+    originals = ", ".join(_titles(case.checklist.counter_codes(), language))
+    values = {
+        "case_ref": case.case_id,
+        "date": case.appointment.at.strftime("%d/%m/%Y"),
+        "time": case.appointment.at.strftime("%H:%M"),
+        "place": case.appointment.place,
+        "originals": originals or translate("notice.nothing_else", language),
+    }
+    return Notice("notice.reminder.appointment", values, REMINDER_APPOINTMENT)
+
+
+def _expiry_notice(case: Case, catalogue: Catalogue) -> Notice:
+    assert case.permit_expiry is not None  # planned only with an expiry date
+    try:
+        codes: tuple[str, ...] = tuple(
+            d.code for d in catalogue.procedure(case.permit_type, Procedure.RINNOVO).documents
+        )
+    except DomainError:  # no renewal for this permit type: the case's own checklist
+        codes = tuple(i.code for i in case.checklist.items)
+    titles = _titles(codes, case.applicant.language)
+    values = {"date": case.permit_expiry.strftime("%d/%m/%Y")}
+    return Notice(
+        "notice.reminder.permit_expiry",
+        {**values, "documents": "\n".join(f"• {t}" for t in titles)},
+        REMINDER_EXPIRY,
+        template_values={**values, "documents": ", ".join(titles)},
+    )
+
+
+def reminder_notice(case: Case, kind: ReminderKind, catalogue: Catalogue) -> Notice:
+    """The notice for a reminder of ``kind`` about ``case``, in the applicant's language."""
+    if kind is ReminderKind.MISSING_DOCUMENTS:
+        return _documents_notice(case, ItemState.MISSING, "notice.reminder.missing_documents", kind)
+    if kind is ReminderKind.REJECTED_DOCUMENTS:
+        return _documents_notice(case, ItemState.REJECTED, "notice.reminder.rejected_documents", kind)
+    if kind is ReminderKind.APPOINTMENT:
+        return _appointment_notice(case)
+    return _expiry_notice(case, catalogue)
