@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser lint typecheck unit phone token bench package clean
+.PHONY: install run test browser lint typecheck unit phone token remind bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -46,6 +46,10 @@ ROLE ?= officer
 TTL ?= 3600
 token: install
 	@$(BIN)/python -m devtools.token --office '$(OFFICE)' --role '$(ROLE)' --ttl '$(TTL)' $(if $(OFFICER_NAME),--user '$(OFFICER_NAME)')
+
+## make remind AS_OF=2026-12-01T09:05: run the reminder sweep on `make run`'s system as if it were that time.
+remind: install
+	$(BIN)/python -m devtools.ops --local http://127.0.0.1:$${MOTO_PORT:-5000} sweep $(if $(AS_OF),--as-of '$(AS_OF)')
 
 ## make bench: benchmarks; figures go in BENCHMARKS.md.
 bench: install

@@ -77,9 +77,34 @@ def _reminders_dlq(replay: bool) -> dict[str, int]:
             moved += 1
 
 
+def _use_local_system(endpoint: str) -> None:
+    """Point this process at the local system: its moto endpoint, fake credentials, the template's table names."""
+    import os
+
+    from devtools.local_aws import load_template, resolve
+
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-south-1"),
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+    )
+    os.environ.update({k: v for k, v in resolve(load_template()).environment.items() if k != "WHATSAPP_SECRET_ID"})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and print JSON."""
     parser = argparse.ArgumentParser(prog="python -m devtools.ops", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--local",
+        metavar="ENDPOINT",
+        nargs="?",
+        const="http://127.0.0.1:5000",
+        help="work on `make run`'s local AWS (moto) instead of the environment's",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     pending = sub.add_parser("pending")
     pending.add_argument("--older-than", type=int, default=0, metavar="SECONDS")
@@ -92,6 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     dlq = sub.add_parser("reminders-dlq")
     dlq.add_argument("--replay", action="store_true")
     args = parser.parse_args(argv)
+    if args.local:
+        _use_local_system(args.local)
     if args.command == "pending":
         result: object = _pending(args.older_than)
     elif args.command == "replay":

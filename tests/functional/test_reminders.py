@@ -270,3 +270,17 @@ def test_quiet_hours_are_configurable() -> None:
     assert reminder_policy("21:00-07:30") == ReminderPolicy(
         quiet_start=datetime.strptime("21:00", "%H:%M").time(), quiet_end=datetime.strptime("07:30", "%H:%M").time()
     )
+
+
+def test_officers_see_what_is_scheduled_for_their_office_only(api: Api, officer_token: Any) -> None:
+    case = _requested(api, permit_expiry=None)
+    due_before = datetime.fromtimestamp(_local(10, 12) / 1000, tz=ROME).isoformat()
+    status, listing = api.call("get", f"/api/reminders?due_before={due_before.replace('+', '%2B')}")
+    assert status == 200
+    mine = [r for r in listing["reminders"] if r["case_id"] == case["id"]]
+    assert [r["kind"] for r in mine] == ["missing_documents", "missing_documents"]
+    assert mine[0]["due_at"] < mine[1]["due_at"]
+    other = officer_token(office="MC", role="officer")
+    assert api.call("get", "/api/reminders", token=other)[1]["reminders"] == []
+    assert api.call("get", "/api/reminders?due_before=tomorrow")[0] == 422
+    assert api.call("get", "/api/reminders", token=" ")[0] == 401

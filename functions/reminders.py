@@ -1,0 +1,58 @@
+"""``GET /api/reminders``: what is scheduled for the officer's office, soonest first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.bootstrap import container, now_ms
+from chalicelib.domain.audit import AuditAction
+from chalicelib.services.audit import record
+from functions.api import InvalidInput, answer, json_response, officer_of, page_size
+from functions.presenters import iso_ms
+
+bp = Blueprint(__name__)
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+def _due_before(raw: str | None, now: int) -> int:
+    if not raw:
+        return now + 7 * DAY_MS
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("due_before must be an ISO 8601 date or date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+@bp.route("/api/reminders", methods=["GET"])
+def get_reminders() -> Response:
+    def run() -> Response:
+        officer = officer_of(bp.current_request)
+        params: Mapping[str, str] = bp.current_request.query_params or {}
+        now = now_ms()
+        before = _due_before(params.get("due_before"), now)
+        limit = page_size(params.get("limit", "50"), 200)
+        reminders = container().reminders.scheduled(officer.office, before, limit)
+        record(container().audit, officer, AuditAction.CASE_LIST, None, now, listing="reminders")
+        return json_response(
+            {
+                "due_before": iso_ms(before),
+                "reminders": [
+                    {
+                        "case_id": r.case_id,
+                        "kind": r.kind.value,
+                        "due_at": iso_ms(r.due_at_ms),
+                        "state": r.state.value,
+                        "attempt": r.attempt,
+                    }
+                    for r in reminders
+                ],
+            }
+        )
+
+    return answer(run)
