@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
@@ -12,6 +12,9 @@ from chalicelib.domain.audit import AuditAction
 from chalicelib.services.audit import record
 from functions.api import InvalidInput, answer, json_response, officer_of, page_size
 from functions.presenters import iso_ms
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 bp = Blueprint(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
