@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from bench import webhook_ack
+from bench import reminder_sweep, webhook_ack
 from bench.environment import local_aws
 
 
@@ -21,6 +21,8 @@ def main() -> None:
     with local_aws() as local:
         print("\n### Webhook ack path (`python -m bench`)\n")
         webhook_ack.report(webhook_ack.run(local))
+        print("\n### Reminder sweep (`python -m bench`)\n")
+        reminder_sweep.report(reminder_sweep.run(local))
 
 
 if __name__ == "__main__":
