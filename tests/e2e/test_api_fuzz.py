@@ -139,6 +139,18 @@ def _has_inputs(operation: APIOperation) -> bool:
     return any(True for _ in operation.iter_parameters()) or bool(operation.body)
 
 
+def _session() -> requests.Session:
+    """``chalice local`` has a listen backlog of 5 and sometimes resets a fresh connection under load: retry only
+    connections that never reached the app (connect errors), never a request the app answered."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    retry = Retry(total=3, connect=3, read=0, status=0, other=0, backoff_factor=0.2, allowed_methods=None)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
+
+
 def _fuzz(operation: APIOperation, real: dict[str, str], authorization: str, base_url: str) -> tuple[int, int]:
     """Run the explicit cases, then generated valid and invalid requests: how many explicit, how many sent."""
     from hypothesis import HealthCheck, Phase, example, given, settings
@@ -153,6 +165,7 @@ def _fuzz(operation: APIOperation, real: dict[str, str], authorization: str, bas
 
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     sent = 0
+    session = _session()
 
     def valid() -> Any:
         made_up = operation.as_strategy()
@@ -172,7 +185,11 @@ def _fuzz(operation: APIOperation, real: dict[str, str], authorization: str, bas
             nonlocal sent
             sent += 1
             case.call_and_validate(
-                base_url=base_url, headers={"Authorization": authorization}, checks=checks, timeout=30
+                base_url=base_url,
+                session=session,
+                headers={"Authorization": authorization},
+                checks=checks,
+                timeout=30,
             )
 
         for case in explicit:
