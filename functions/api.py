@@ -102,7 +102,7 @@ def json_body(request: Request) -> dict[str, Any]:
 
 
 def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = 2000) -> str | None:
-    """A string field, stripped."""
+    """A string field, stripped; an optional one left blank is absent (None), never stored as ""."""
     value = body.get(name)
     if value is None:
         if required:
@@ -110,7 +110,7 @@ def text(body: dict[str, Any], name: str, *, required: bool = False, max_length:
         return None
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
         raise InvalidInput(f"{name} must be a non-empty string of at most {max_length} characters")
-    return value.strip()
+    return value.strip() or None
 
 
 def required_text(body: dict[str, Any], name: str, max_length: int = 2000) -> str:

@@ -265,3 +265,10 @@ def test_attached_files_must_be_what_they_claim(api: Api) -> None:
     }
     status, answer = api.call("post", f"/api/cases/{case['id']}/documents", body)
     assert (status, answer["error"]["code"]) == (422, "invalid_document")
+
+
+def test_a_blank_optional_field_is_absent_not_an_empty_string(api: Api) -> None:
+    case = _register(api, assigned_officer="  ", pratica_number="")
+    assert case["assigned_officer"] is None and case["pratica_number"] is None
+    status, answer = api.call("post", f"/api/cases/{case['id']}/assign", {"officer": ""})
+    assert status == 200 and answer["case"]["assigned_officer"] is None
