@@ -108,7 +108,8 @@ def _back_off(record: Any, retry_after: float | None) -> None:
     """Make the failed job reappear later: 30 s, 60 s, 120 s... (at least Meta's ``retry_after``), at most 15 min."""
     c = container()
     receives = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", "1"))
-    delay = min(900, max(int(retry_after or 0), 30 * 2 ** (receives - 1)))
+    base = c.settings.reminder_retry_base_seconds
+    delay = min(900, max(int(retry_after or 0), base * 2 ** (receives - 1)))
     try:
         c.client("sqs").change_message_visibility(
             QueueUrl=c.reminder_queue.url(), ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay

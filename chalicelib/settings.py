@@ -64,6 +64,7 @@ class Settings:
     default_office: str
     waiting_window_days: int
     waiting_minimum_cases: int
+    reminder_retry_base_seconds: int
     max_document_bytes: int
     audit_table: str
     # Officer authentication: only the officers' API needs these, so they are checked when the verifier is built
@@ -102,6 +103,7 @@ class Settings:
             default_office=os.environ.get("DEFAULT_OFFICE", "AN"),
             waiting_window_days=_int("WAITING_WINDOW_DAYS", 180),
             waiting_minimum_cases=_int("WAITING_MINIMUM_CASES", 5),
+            reminder_retry_base_seconds=_int("REMINDER_RETRY_BASE_SECONDS", 30),
             max_document_bytes=_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
             audit_table=_required("AUDIT_TABLE"),
             auth_issuer=os.environ.get("AUTH_ISSUER") or None,

@@ -64,6 +64,7 @@ def child_environment(workdir: Path) -> dict[str, str]:
     env = {key: os.environ[key] for key in _INHERITED if key in os.environ}
     missing = str(workdir / "no-such-aws-file")  # hermetic: ignore ~/.aws/config and credentials
     env.update(SECRETS, AWS_CONFIG_FILE=missing, AWS_SHARED_CREDENTIALS_FILE=missing, PYTHONUNBUFFERED="1")
+    env["REMINDER_RETRY_BASE_SECONDS"] = "1"  # the reminder worker's back-off, short enough to watch in a test
     return env
 
 

@@ -42,3 +42,25 @@ def test_quarantined_items_are_listed_by_day(container: Container, capsys: pytes
     ops.main(["quarantine"])
     [item] = json.loads(capsys.readouterr().out)
     assert item["reason"] == "unsupported_message"
+
+
+def test_parked_reminder_jobs_are_counted_and_replayed(
+    container: Container, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="eu-south-1")
+    dlq = sqs.get_queue_url(QueueName="sportello-reminders-dlq")["QueueUrl"]
+    queue = sqs.get_queue_url(QueueName="sportello-reminders")["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"job": n}))
+
+    ops.main(["reminders-dlq"])
+    assert json.loads(capsys.readouterr().out) == {"parked": 3}
+    ops.main(["reminders-dlq", "--replay"])
+    assert json.loads(capsys.readouterr().out) == {"replayed": 3}
+
+    moved = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    assert sorted(json.loads(m["Body"])["job"] for m in moved) == [0, 1, 2]
+    ops.main(["reminders-dlq"])
+    assert json.loads(capsys.readouterr().out) == {"parked": 0}
