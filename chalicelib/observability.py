@@ -36,7 +36,6 @@ SAFE_FIELDS = frozenset(
         "records",
         "error_type",
         "quarantine_id",
-        "applicant_hash",
         "route",
         "elapsed_ms",
         "operation",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime, time
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -18,7 +19,6 @@ from chalicelib.services.cases import RegisterCase, list_cases, register_case, v
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 from functions import presenters
 from functions.api import (
-    BadInput,
     InvalidInput,
     answer,
     choice,
@@ -69,8 +69,6 @@ def _filters(params: dict[str, str], officer_username: str) -> CaseFilter:
 
 
 def _epoch_ms(value: str) -> int:
-    from datetime import UTC, datetime, time
-
     day = iso_date(value, "waiting_since")
     return int(datetime.combine(day, time.max, tzinfo=UTC).timestamp() * 1000)
 
@@ -231,6 +229,3 @@ def post_close(case_id: str) -> Response:
         return {"case": presenters.case_json(actions.close(deps, officer, cid, reason, text(body, "note") or ""))}
 
     return _action(case_id, act)
-
-
-__all__ = ["BadInput", "bp"]

@@ -140,13 +140,9 @@ class FakeOutboundStore:
 @dataclass
 class FakeApplicantStore:
     last_inbound: dict[str, int] = field(default_factory=dict)
-    languages: dict[str, str] = field(default_factory=dict)
 
     def record_inbound(self, applicant: ApplicantRef, profile_name: str | None, sent_at: int, now_ms: int) -> None:
         self.last_inbound[applicant.key] = max(sent_at, self.last_inbound.get(applicant.key, 0))
-
-    def language_of(self, applicant: ApplicantRef) -> str | None:
-        return self.languages.get(applicant.key)
 
     def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
         return self.last_inbound.get(applicant.key)

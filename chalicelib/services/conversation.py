@@ -21,7 +21,6 @@ from chalicelib.i18n import available_languages
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
 from chalicelib.i18n.languages import language as chat_language
-from chalicelib.observability import get_logger
 from chalicelib.services import chat_replies as replies
 from chalicelib.services.chat_documents import assign_pending, receive_file
 from chalicelib.services.chat_turn import ChatDeps, Turn
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
     from chalicelib.domain.inbound import InboundMessage
 
-log = get_logger("conversation")
 UNSUPPORTED = frozenset(
     {
         MessageType.STICKER,

@@ -106,10 +106,6 @@ class ApplicantStore(Protocol):
         """Create or refresh the applicant; ``last_inbound_at`` only moves forward."""
         ...
 
-    def language_of(self, applicant: ApplicantRef) -> str | None:
-        """The applicant's chosen language, if any."""
-        ...
-
     def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
         """When (Unix seconds) the applicant last wrote to us: the 24-hour window runs from there."""
         ...

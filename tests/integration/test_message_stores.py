@@ -140,4 +140,3 @@ def test_the_applicants_last_inbound_time_only_moves_forward() -> None:
     item = ApplicantModel.get(applicant.key)
     assert (item.last_inbound_at, item.profile_name, item.first_seen_at) == (200, "Amina H.", NOW)
     assert (item.wa_id, item.user_id) == ("393331234567", "IT.7714290188821340")
-    assert store.language_of(applicant) is None

@@ -44,13 +44,6 @@ class DynamoApplicantStore:
             return None
         return int(item.last_inbound_at) if item.last_inbound_at is not None else None
 
-    def language_of(self, applicant: ApplicantRef) -> str | None:
-        try:
-            item = ApplicantModel.get(applicant.key, attributes_to_get=["language"])
-        except ApplicantModel.DoesNotExist:
-            return None
-        return item.language
-
 
 class DynamoConversationStore:
     """Conversations live on the applicant's item; a version number guards against a concurrent turn."""
