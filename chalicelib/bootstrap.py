@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from chalicelib.adapters.reminder_queue import SqsJobQueue
     from chalicelib.adapters.secrets import SecretsProvider
     from chalicelib.auth import TokenVerifier
+    from chalicelib.domain.cases import Case
     from chalicelib.domain.reminders import ReminderPolicy
+    from chalicelib.domain.upload_links import IssuedLink
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.case_ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases import CaseDeps
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from chalicelib.services.reminder_ports import ReminderStore
     from chalicelib.services.reminders import SchedulerDeps
     from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
+    from chalicelib.services.upload_page import UploadDeps
 
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
 INGEST_WORKERS = 8
@@ -184,6 +187,8 @@ class Container:
             default_office=self.settings.default_office,
             region_of=phone_region,
             clock_ms=now_ms,
+            issue_link=self.issue_link,
+            page_url=self.settings.upload_page_url,
             max_mb=self.settings.max_document_bytes // (1024 * 1024),
         )
 
@@ -263,6 +268,7 @@ class Container:
             notifier=self.notifier,
             opted_out=DynamoConversationStore().opted_out,
             catalogue=load_catalogue,
+            issue_link=self.issue_link,
         )
 
     @cached_property
@@ -275,7 +281,7 @@ class Container:
     def notifier(self) -> Notifier:
         from chalicelib.services.notices import Notifier
 
-        return Notifier(self.messenger, self.applicants, now_ms)
+        return Notifier(self.messenger, self.applicants, now_ms, self.settings.upload_page_url)
 
     @cached_property
     def summaries(self) -> SummaryStore:
@@ -295,9 +301,35 @@ class Container:
             notifier=self.notifier,
             catalogue=load_catalogue,
             clock_ms=now_ms,
+            issue_link=self.issue_link,
             link_seconds=self.settings.document_link_seconds,
             max_document_bytes=self.settings.max_document_bytes,
         )
+
+    @cached_property
+    def upload_deps(self) -> UploadDeps:
+        from chalicelib.adapters.documents import S3DocumentStorage
+        from chalicelib.adapters.dynamo.upload_links import DynamoUploadLinkStore, DynamoUploadStore
+        from chalicelib.services.upload_page import UploadDeps
+
+        return UploadDeps(
+            links=DynamoUploadLinkStore(),
+            uploads=DynamoUploadStore(),
+            cases=self.cases,
+            storage=S3DocumentStorage(self.settings.media_bucket, lambda: self.client("s3")),
+            audit=self.audit,
+            clock_ms=now_ms,
+            link_seconds=self.settings.upload_link_seconds,
+            post_seconds=self.settings.upload_post_seconds,
+            max_uses=self.settings.upload_link_max_uses,
+            max_bytes=self.settings.max_document_bytes,
+        )
+
+    def issue_link(self, case: Case, issued_for: str) -> IssuedLink:
+        """A fresh secure upload link for ``case`` (stored as a hash; the token goes in the message)."""
+        from chalicelib.services.upload_page import issue_link
+
+        return issue_link(self.upload_deps, case, issued_for)
 
 
 _container: Container | None = None

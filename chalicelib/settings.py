@@ -40,6 +40,13 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer") from exc
 
 
+def _page_url(value: str) -> str:
+    """The upload page's base address, ending in ``/`` so that the token is simply appended."""
+    if not value.startswith(("https://", "http://")):
+        raise ConfigurationError("UPLOAD_PAGE_URL must be an http(s) URL")
+    return value if value.endswith("/") else f"{value}/"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app reads from its environment."""
@@ -78,6 +85,13 @@ class Settings:
     reminder_queue: str = ""  # a queue URL in AWS (the template's Ref), a queue name locally
     quiet_hours: str = "20:00-08:00"  # Europe/Rome; no reminder is sent inside them
     throughput_per_s: int = 80  # the number's messages per second (Meta's default tier)
+    upload_links_table: str = ""
+    # The secure upload page: its public address (the token is appended), how long a link lives, how long one
+    # pre-signed POST may be used, and how many uses a link allows before it is treated as leaked.
+    upload_page_url: str = "http://127.0.0.1:8000/u/"
+    upload_link_seconds: int = 24 * 60 * 60
+    upload_post_seconds: int = 600
+    upload_link_max_uses: int = 100
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,6 +129,11 @@ class Settings:
             reminder_queue=_required("REMINDER_QUEUE"),
             quiet_hours=os.environ.get("REMINDER_QUIET_HOURS", "20:00-08:00"),
             throughput_per_s=_int("WHATSAPP_THROUGHPUT_PER_S", 80),
+            upload_links_table=_required("UPLOAD_LINKS_TABLE"),
+            upload_page_url=_page_url(os.environ.get("UPLOAD_PAGE_URL", "http://127.0.0.1:8000/u/")),
+            upload_link_seconds=_int("UPLOAD_LINK_SECONDS", 24 * 60 * 60),
+            upload_post_seconds=_int("UPLOAD_POST_SECONDS", 600),
+            upload_link_max_uses=_int("UPLOAD_LINK_MAX_USES", 100),
         )
 
 

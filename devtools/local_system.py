@@ -151,6 +151,7 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         os.environ.update(local_auth_environment(api, os.environ))  # the local issuer stands in for Cognito
         os.environ["SIMULATOR_PORT"] = str(args.simulator_port)
         os.environ.setdefault("WEBHOOK_URL", f"{api}/webhook")
+        os.environ.setdefault("UPLOAD_PAGE_URL", f"{api}/u/")  # the simulator shows template links with it too
         from devtools.simulator.config import SimulatorConfig
         from devtools.simulator.server import start
 

@@ -60,15 +60,27 @@ def _interactive(interactive: dict[str, Any]) -> tuple[list[str], list[dict[str,
     return lines, options
 
 
-def _template(template: dict[str, Any]) -> str:
-    params = []
+def _template(template: dict[str, Any], links: Any = None) -> list[str]:
+    """The template's parameters on one line, then each URL button's link on its own line.
+
+    A URL button carries only the end of its link; the simulator's listing resolves it (``links``, one per
+    URL button, in order).  Without that, the bare parameter is shown.
+    """
+    params, suffixes = [], []
     for component in template.get("components") or []:
+        values = []
         for param in _d(component).get("parameters") or []:
             kind = _d(param).get("type")
             value = _d(param).get(kind) if isinstance(kind, str) else None
-            params.append(str(value) if isinstance(value, str) else f"<{kind}>")
+            values.append(str(value) if isinstance(value, str) else f"<{kind}>")
+        if _d(component).get("type") == "button" and _d(component).get("sub_type") == "url":
+            suffixes.append(values[0] if values else "")
+        else:
+            params += values
+    resolved = links if isinstance(links, list) and len(links) == len(suffixes) else suffixes
     language = _d(template.get("language")).get("code")
-    return f"[template {template.get('name')}/{language}] " + " ".join(params)
+    line = f"[template {template.get('name')}/{language}] " + " ".join(params)
+    return [line, *(f"  ↗ {url}" for url in resolved)]
 
 
 def render(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]] | None]:
@@ -80,7 +92,7 @@ def render(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]] | Non
     if kind == "interactive":
         return _interactive(_d(body.get("interactive")))
     if kind == "template":
-        return [_template(_d(body.get("template")))], None
+        return _template(_d(body.get("template")), entry.get("links")), None
     return [str(entry.get("preview") or f"[{kind}]")], None
 
 

@@ -24,6 +24,7 @@ from chalicelib.services.audit import InvalidAuditQuery
 from chalicelib.services.case_actions import InvalidDocument, SupervisorOnly, WindowClosed
 from chalicelib.services.case_ports import CaseNotFound, VersionConflict
 from chalicelib.services.pagination import InvalidCursor
+from chalicelib.services.upload_link_admin import UploadLinkNotFound
 from functions.http import error_response
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotAnOfficer, 403, "forbidden"),
     (SupervisorOnly, 403, "supervisor_only"),
     (CaseNotFound, 404, "not_found"),
+    (UploadLinkNotFound, 404, "not_found"),
     (BadInput, 400, "bad_request"),
     (InvalidCursor, 400, "invalid_cursor"),
     (InvalidInput, 422, "invalid_input"),

@@ -28,6 +28,7 @@ os.environ.update(
         "WHATSAPP_ACCESS_TOKEN": "test-access-token",
         "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
         "GRAPH_API_BASE_URL": "https://graph.example.test",
+        "UPLOAD_PAGE_URL": "https://sportello.example.test/u/",
     }
 )
 os.environ.pop("AWS_PROFILE", None)

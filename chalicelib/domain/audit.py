@@ -22,7 +22,7 @@ MAX_DETAILS = 10
 
 
 class AuditAction(StrEnum):
-    """What an officer did."""
+    """What an officer (or, for uploads, the applicant through a link) did."""
 
     CASE_REGISTER = "case.register"
     CASE_VIEW = "case.view"
@@ -38,6 +38,9 @@ class AuditAction(StrEnum):
     CASE_UPDATE = "case.update"
     CASE_CLOSE = "case.close"
     AUDIT_VIEW = "audit.view"
+    UPLOAD_LINKS_VIEW = "upload_links.view"
+    UPLOAD_LINK_REVOKE = "upload_link.revoke"
+    DOCUMENT_UPLOAD = "document.upload"  # by the applicant, on the secure upload page (actor: the link)
 
 
 @dataclass(frozen=True, slots=True)

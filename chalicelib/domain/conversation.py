@@ -31,6 +31,7 @@ class Command(StrEnum):
     STOP = "stop"
     START = "start"
     HELP = "help"
+    LINK = "link"  # a fresh secure upload link
 
 
 HANDOFF_ACK_EVERY_MS = 24 * 60 * 60 * 1000  # "an officer will reply" at most once per day of conversation

@@ -137,9 +137,12 @@ class Template:
     name: str
     language: str
     body_parameters: tuple[str, ...] = ()
+    # The dynamic part of the template's URL button (appended by WhatsApp to the URL registered with the template).
+    url_button_parameter: str | None = None
 
     def __post_init__(self) -> None:
         _check_length("template name", self.name, 512)
+        _check_optional(self.url_button_parameter, "URL button parameter", 2000)
         if not all(c.islower() or c.isdigit() or c == "_" for c in self.name):
             raise InvalidOutboundMessage("template names are lowercase letters, digits and underscores")
 

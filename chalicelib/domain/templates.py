@@ -24,6 +24,8 @@ class TemplateSpec:
 
     name: str
     parameters: tuple[str, ...]
+    # A "visit website" button registered as ``<upload page URL>{{1}}``: the parameter is the link's token.
+    url_button: bool = False
 
     def language_code(self, language: str) -> str:
         """Meta's code for ``language`` (Italian when we have no template in that language)."""
@@ -32,12 +34,14 @@ class TemplateSpec:
 
 
 CASE_OPENED = TemplateSpec("sportello_pratica_verificata", ("case_ref",))
-DOCUMENTS_REQUESTED = TemplateSpec("sportello_documenti_richiesti", ("case_ref", "documents"))
-DOCUMENT_REJECTED = TemplateSpec("sportello_documento_non_accettato", ("case_ref", "document", "reason"))
+DOCUMENTS_REQUESTED = TemplateSpec("sportello_documenti_richiesti", ("case_ref", "documents"), url_button=True)
+DOCUMENT_REJECTED = TemplateSpec(
+    "sportello_documento_non_accettato", ("case_ref", "document", "reason"), url_button=True
+)
 APPOINTMENT_BOOKED = TemplateSpec("sportello_appuntamento", ("case_ref", "date", "time", "place"))
 OFFICE_MESSAGE = TemplateSpec("sportello_messaggio_ufficio", ("case_ref",))
-REMINDER_DOCUMENTS = TemplateSpec("sportello_promemoria_documenti", ("case_ref", "documents"))
-REMINDER_REJECTED = TemplateSpec("sportello_promemoria_documenti_rifiutati", ("case_ref", "documents"))
+REMINDER_DOCUMENTS = TemplateSpec("sportello_promemoria_documenti", ("case_ref", "documents"), url_button=True)
+REMINDER_REJECTED = TemplateSpec("sportello_promemoria_documenti_rifiutati", ("case_ref", "documents"), url_button=True)
 REMINDER_APPOINTMENT = TemplateSpec(
     "sportello_promemoria_appuntamento", ("case_ref", "date", "time", "place", "originals")
 )

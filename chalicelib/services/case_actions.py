@@ -78,6 +78,7 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
         extra_text=note,
         # Meta refuses new lines in template parameters: the template gets the list on one line.
         template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+        link=deps.issue_link(saved, "documents_request"),
     )
     outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request")
     deps.cases.add_events(
@@ -166,7 +167,7 @@ def review_document(
     events.append(CaseEvent("document_reviewed", now, officer.subject, data))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.DOCUMENT_REVIEW, case_id, document_id=document_id, decision=decision)
-    notice = _review_notice(saved, item.code, rejection)
+    notice = _review_notice(deps, saved, item.code, rejection)
     if notice is None:
         return ActionResult(saved)
     outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.review")
@@ -174,7 +175,7 @@ def review_document(
     return ActionResult(saved, outcome.value)
 
 
-def _review_notice(case: Case, code: str, rejection: Rejection | None) -> Notice | None:
+def _review_notice(deps: CaseDeps, case: Case, code: str, rejection: Rejection | None) -> Notice | None:
     language = case.applicant.language
     if rejection is None:
         if case.status is not CaseStatus.COMPLETE:
@@ -182,7 +183,8 @@ def _review_notice(case: Case, code: str, rejection: Rejection | None) -> Notice
         return Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
     reason = translate(f"rejection.{rejection.reason.value}", language)
     values = {"case_ref": case.case_id, "document": _title(case, code), "reason": reason}
-    return Notice("notice.document_rejected", values, DOCUMENT_REJECTED, extra_text=rejection.note)
+    link = deps.issue_link(case, "document_rejected")
+    return Notice("notice.document_rejected", values, DOCUMENT_REJECTED, extra_text=rejection.note, link=link)
 
 
 def book_appointment(deps: CaseDeps, officer: Officer, case_id: str, appointment: Appointment) -> ActionResult:

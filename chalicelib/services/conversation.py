@@ -16,14 +16,15 @@ from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.conversation import Command, ConversationState, normalise, parse_command
 from chalicelib.domain.inbound import MessageType
-from chalicelib.domain.outbound import OutboundMessage
-from chalicelib.i18n import available_languages
+from chalicelib.domain.outbound import OutboundMessage, Text
+from chalicelib.i18n import available_languages, translate
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
 from chalicelib.i18n.languages import language as chat_language
 from chalicelib.services import chat_replies as replies
 from chalicelib.services.chat_documents import assign_pending, receive_file
 from chalicelib.services.chat_turn import ChatDeps, Turn
+from chalicelib.services.notices import link_text
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
@@ -176,6 +177,21 @@ def _status(turn: Turn, deps: ChatDeps) -> None:
         turn.replies.append(replies.status(turn.case, deps.catalogue(), turn.language))
 
 
+def _link(turn: Turn, deps: ChatDeps) -> None:
+    """A fresh secure upload link, when the office is waiting for documents (never a request in the chat)."""
+    case = turn.case
+    if case is None:
+        turn.say("conv.unknown.intro")
+        turn.say("conv.unknown.how_to_start")
+        return
+    if not any(item.outstanding for item in case.checklist.items):
+        turn.say("conv.status.nothing_missing")
+        return
+    issued = deps.issue_link(case, "chat")
+    intro = translate("conv.link.intro", turn.language, case_ref=case.case_id)
+    turn.replies.append(Text(f"{intro}\n\n{link_text(issued, deps.page_url, turn.language)}"))
+
+
 def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
     command = parse_command(message.text or "", command_words())
     now = deps.clock_ms()
@@ -194,6 +210,8 @@ def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
         turn.replies.append(replies.info_menu(turn.language))
     elif command is Command.HELP:
         turn.say("conv.help")
+    elif command is Command.LINK:
+        _link(turn, deps)
     elif turn.case is None:
         _greet(turn, deps)
     else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.applicants import ApplicantRef
+from chalicelib.domain.errors import InvalidOutboundMessage
 from chalicelib.domain.outbound import OutboundMessage, Template, Text
 from chalicelib.i18n import translate
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.cases import Case
     from chalicelib.domain.templates import TemplateSpec
+    from chalicelib.domain.upload_links import IssuedLink
     from chalicelib.services.messaging import Messenger, SendOutcome
     from chalicelib.services.stores import ApplicantStore
 
@@ -31,6 +33,12 @@ def template_parameter(value: str) -> str:
     return " ".join(value.split())[:1000]
 
 
+def link_text(link: IssuedLink, page_url: str, language: str) -> str:
+    """The line that gives the applicant their secure upload page, and how long it works."""
+    hours = max(1, (link.link.expires_at_ms - link.link.created_at_ms) // 3_600_000)
+    return translate("notice.upload_link", language, url=link.url(page_url), hours=str(hours))
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """A message for one applicant: its text (key and values) and the template that says it outside the window."""
@@ -40,6 +48,12 @@ class Notice:
     template: TemplateSpec
     extra_text: str = ""  # appended verbatim (e.g. an officer's note), only in free-text form
     template_values: Mapping[str, str] | None = None  # when the template needs other values (one-line lists)
+    # The secure upload page, for notices that ask for documents: never ask for them in the chat itself.
+    link: IssuedLink | None = None
+
+    def __post_init__(self) -> None:
+        if self.template.url_button != (self.link is not None):
+            raise InvalidOutboundMessage(f"{self.template.name} needs an upload link exactly when it has a URL button")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,7 @@ class Notifier:
     messenger: Messenger
     applicants: ApplicantStore
     clock_ms: Callable[[], int]
+    page_url: str = "http://127.0.0.1:8000/u/"  # the upload page's base address
 
     def window_open(self, case: Case) -> bool:
         """Whether the applicant wrote to us in the last 24 hours (free-form messages are allowed)."""
@@ -62,12 +77,17 @@ class Notifier:
             body = translate(notice.text_key, language, **notice.values)
             if notice.extra_text:
                 body = f"{body}\n\n{notice.extra_text}"
+            if notice.link is not None:
+                # Last, and whole: a cut link is worse than none (the rest is trimmed instead).
+                line = link_text(notice.link, self.page_url, language)
+                body = f"{body[: 4096 - len(line) - 2]}\n\n{line}"
             content: Text | Template = Text(body[:4096])
         else:
             spec = notice.template
             values = notice.template_values or notice.values
             parameters = tuple(template_parameter(values[name]) for name in spec.parameters)
-            content = Template(spec.name, spec.language_code(language), parameters)
+            token = notice.link.token if notice.link is not None else None
+            content = Template(spec.name, spec.language_code(language), parameters, token)
         return OutboundMessage(outbound_id, applicant_ref(case), content, purpose=notice.template.name)
 
     def send(self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False) -> SendOutcome:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
     from chalicelib.domain.cases import Case
     from chalicelib.domain.catalogue import Catalogue
+    from chalicelib.domain.upload_links import IssuedLink
     from chalicelib.services.case_ports import CaseRepository
     from chalicelib.services.notices import Notifier
     from chalicelib.services.reminder_ports import ReminderJob
@@ -55,6 +56,7 @@ class DeliveryDeps:
     notifier: Notifier
     opted_out: Callable[[ApplicantRef], bool]
     catalogue: Callable[[], Catalogue]
+    issue_link: Callable[[Case, str], IssuedLink]  # a fresh secure upload link for document reminders
 
 
 def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str, reason: str, now: int) -> Delivery:
@@ -97,7 +99,7 @@ def deliver(deps: DeliveryDeps, job: ReminderJob) -> Delivery:
 
 
 def _send(deps: DeliveryDeps, case: Case, job: ReminderJob, kind: ReminderKind, now: int) -> Delivery:
-    notice = reminder_notice(case, kind, deps.catalogue())
+    notice = reminder_notice(case, kind, deps.catalogue(), deps.issue_link)
     message = deps.notifier.build(case, notice, outbound_id(case.case_id, job.reminder_id))
     outcome, code = deps.notifier.messenger.send_once_with_code(message)  # transient errors raise from here
     store = deps.scheduler.store

@@ -18,15 +18,20 @@ from chalicelib.i18n import translate
 from chalicelib.services.notices import Notice
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chalicelib.domain.cases import Case
     from chalicelib.domain.catalogue import Catalogue
+    from chalicelib.domain.upload_links import IssuedLink
 
 
 def _titles(codes: list[str] | tuple[str, ...], language: str) -> list[str]:
     return [translate(f"document.{code}.title", language) for code in codes]
 
 
-def _documents_notice(case: Case, state: ItemState, key: str, kind: ReminderKind) -> Notice:
+def _documents_notice(
+    case: Case, state: ItemState, key: str, kind: ReminderKind, link: Callable[[Case, str], IssuedLink]
+) -> Notice:
     codes = [i.code for i in case.checklist.items if i.outstanding and i.state is state]
     titles = _titles(codes, case.applicant.language)
     template = REMINDER_DOCUMENTS if kind is ReminderKind.MISSING_DOCUMENTS else REMINDER_REJECTED
@@ -35,6 +40,7 @@ def _documents_notice(case: Case, state: ItemState, key: str, kind: ReminderKind
         {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
         template,
         template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+        link=link(case, "reminder"),
     )
 
 
@@ -70,12 +76,18 @@ def _expiry_notice(case: Case, catalogue: Catalogue) -> Notice:
     )
 
 
-def reminder_notice(case: Case, kind: ReminderKind, catalogue: Catalogue) -> Notice:
-    """The notice for a reminder of ``kind`` about ``case``, in the applicant's language."""
+def reminder_notice(
+    case: Case, kind: ReminderKind, catalogue: Catalogue, link: Callable[[Case, str], IssuedLink]
+) -> Notice:
+    """The notice for a reminder of ``kind`` about ``case``, in the applicant's language.
+
+    Reminders about documents carry a fresh secure upload link (``link``): the one sent with the request has
+    usually expired by the time a reminder is due.
+    """
     if kind is ReminderKind.MISSING_DOCUMENTS:
-        return _documents_notice(case, ItemState.MISSING, "notice.reminder.missing_documents", kind)
+        return _documents_notice(case, ItemState.MISSING, "notice.reminder.missing_documents", kind, link)
     if kind is ReminderKind.REJECTED_DOCUMENTS:
-        return _documents_notice(case, ItemState.REJECTED, "notice.reminder.rejected_documents", kind)
+        return _documents_notice(case, ItemState.REJECTED, "notice.reminder.rejected_documents", kind, link)
     if kind is ReminderKind.APPOINTMENT:
         return _appointment_notice(case)
     return _expiry_notice(case, catalogue)

@@ -86,7 +86,19 @@ def _template(template: Template) -> JsonObject:
         "name": template.name,
         "language": {"policy": "deterministic", "code": template.language},
     }
+    components: list[JsonObject] = []
     if template.body_parameters:
         parameters = [{"type": "text", "text": value} for value in template.body_parameters]
-        body["components"] = [{"type": "body", "parameters": parameters}]
+        components.append({"type": "body", "parameters": parameters})
+    if template.url_button_parameter is not None:
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": template.url_button_parameter}],
+            }
+        )
+    if components:
+        body["components"] = components
     return body

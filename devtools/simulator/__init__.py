@@ -11,6 +11,8 @@ Phone side:
   ``"button_reply": {"id", "title"}``, ``"list_reply": {"id", "title"}``, ``"raw_message": {…}``.
 - ``POST /_simulator/flush {"mode": "batch" | "reverse" | "in_order"}``: deliver held webhooks.
 - ``GET /_simulator/messages?to=…&since=…``: what the app sent; ``GET /_simulator/webhooks``: what was delivered.
+  Each message has a one-line ``preview`` and ``links``, the URLs the user could open: a text's links, and each
+  template URL button resolved against ``UPLOAD_PAGE_URL`` (the base every template's button is registered with).
 
 Switches (``GET``/``POST /_simulator/config``, partial updates; ``POST /_simulator/reset`` clears everything):
 ``duplicate`` (deliver each webhook N times, concurrently), ``hold`` (queue inbound webhooks until a flush),

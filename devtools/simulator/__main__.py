@@ -17,6 +17,7 @@ def main() -> None:
     print(f"WhatsApp Cloud API simulator on {running.url}", flush=True)
     print(f"  Graph API:  {running.url}/v25.0/{config.phone_number_id}/messages", flush=True)
     print(f"  webhooks -> {config.webhook_url}", flush=True)
+    print(f"  template URL buttons -> {config.url_button_base}{{{{1}}}}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/webhook"
+DEFAULT_URL_BUTTON_BASE = "http://127.0.0.1:8000/u/"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class SimulatorConfig:
     display_phone_number: str = "390712288000"
     waba_id: str = "200000000000002"
     webhook_url: str = DEFAULT_WEBHOOK_URL
+    # The registered base URL of every template's dynamic URL button (``https://<host>/u/{{1}}`` in
+    # WhatsApp Manager): a tap opens this base with the button's parameter appended.
+    url_button_base: str = DEFAULT_URL_BUTTON_BASE
 
     @classmethod
     def from_env(cls) -> SimulatorConfig:
@@ -34,4 +38,5 @@ class SimulatorConfig:
             display_phone_number=env.get("WHATSAPP_DISPLAY_PHONE_NUMBER", cls.display_phone_number),
             waba_id=env.get("WHATSAPP_WABA_ID", cls.waba_id),
             webhook_url=env.get("WEBHOOK_URL", cls.webhook_url),
+            url_button_base=env.get("UPLOAD_PAGE_URL", cls.url_button_base),
         )

@@ -22,6 +22,7 @@ TITLES = {
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     130429: "Rate limit hit",
     130472: "User's number is part of an experiment",
+    132000: "Number of parameters does not match the expected number of params",
 }
 HREF = "https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes/"
 

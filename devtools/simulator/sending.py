@@ -9,7 +9,7 @@ from typing import Any
 from devtools.simulator import limits, schema
 from devtools.simulator.errors import GraphError, auth_error, unknown_object
 from devtools.simulator.identity import bsuid_for_phone, digits, looks_like_phone, new_wamid
-from devtools.simulator.preview import preview
+from devtools.simulator.preview import links, preview
 from devtools.simulator.state import OutboxEntry, SimulatorState, User
 
 
@@ -47,10 +47,32 @@ def _address(state: SimulatorState, entry: OutboxEntry) -> tuple[str, User]:
     return to, user
 
 
+def _url_button_params(body: Any) -> None:
+    """132000 unless each dynamic URL button has exactly one parameter (its ``{{1}}``), as Meta checks.
+
+    The simulator knows no templates; it takes every URL button to be registered as ``<base>{{1}}``
+    (``SimulatorConfig.url_button_base``).  Run before the schema, so that an empty or missing
+    ``parameters`` answers Meta's code for a parameter count mismatch rather than the schema's 100.
+    Malformed shapes are left to the schema.
+    """
+    template = body.get("template") if isinstance(body, dict) and body.get("type") == "template" else None
+    components = template.get("components") if isinstance(template, dict) else None
+    for component in components if isinstance(components, list) else []:
+        if not (isinstance(component, dict) and component.get("type") == "button"):
+            continue
+        params = component.get("parameters", [])
+        if component.get("sub_type") == "url" and isinstance(params, list) and len(params) != 1:
+            details = (
+                f"button: number of localizable_params ({len(params)}) does not match the expected number of params (1)"
+            )
+            raise GraphError(132000, details)
+
+
 def _validate(body: Any) -> None:
     problems = limits.check(body)
     if problems:
         raise GraphError(131009, "; ".join(problems))
+    _url_button_params(body)
     problems = schema.validate_message(body)
     if problems:
         raise GraphError(100, "; ".join(problems))
@@ -127,7 +149,8 @@ def handle(state: SimulatorState, phone_number_id: str, authorization: str | Non
             except ValueError:
                 entry.body = raw.decode("utf-8", "replace")
                 raise GraphError(100, "Request body is not valid JSON") from None
-            entry.preview = preview(entry.body)
+            url_base = state.config.url_button_base
+            entry.preview, entry.links = preview(entry.body, url_base=url_base), links(entry.body, url_base=url_base)
             if isinstance(entry.body, dict) and entry.body.get("status") == "read":
                 return _mark_read(state, entry)
             _validate(entry.body)

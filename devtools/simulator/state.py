@@ -119,6 +119,7 @@ class OutboxEntry:
     wa_id: str | None = None
     recipient: str | None = None
     preview: str = ""
+    links: list[str] = field(default_factory=list)  # URLs a user could open (template URL buttons resolved)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as listed by ``GET /_simulator/messages``."""

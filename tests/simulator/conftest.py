@@ -27,6 +27,7 @@ MESSAGES = f"/v25.0/{PHONE_NUMBER_ID}/messages"
 PHONE = "+39 333 1234567"
 WA_ID = "393331234567"
 START = 1_790_000_000.0
+UPLOAD_TOKEN = "q5Jx0k3Vd9Yb2mR7tL1wZs8eN4hA6cU0pG3iO5fK7jE"
 
 
 class FakeClock:
@@ -164,6 +165,27 @@ def template(to: str = PHONE, **extra: Any) -> dict[str, Any]:
             "components": [{"type": "body", "parameters": [{"type": "text", "text": "Mario"}]}],
         },
         **extra,
+    }
+
+
+def documents_request(to: str = PHONE, **url_button: Any) -> dict[str, Any]:
+    """What the app sends: body parameters and a URL button whose parameter is the upload token."""
+    button = {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": UPLOAD_TOKEN}]}
+    return {
+        "messaging_product": "whatsapp",
+        "to": to,
+        "type": "template",
+        "template": {
+            "name": "sportello_documenti_richiesti",
+            "language": {"policy": "deterministic", "code": "en"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": "ABC123"}, {"type": "text", "text": "Passport, Payslip"}],
+                },
+                button | url_button,
+            ],
+        },
     }
 
 

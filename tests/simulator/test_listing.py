@@ -67,6 +67,7 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "WHATSAPP_ACCESS_TOKEN",
         "WHATSAPP_PHONE_NUMBER_ID",
         "WEBHOOK_URL",
+        "UPLOAD_PAGE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     defaults = SimulatorConfig.from_env()
@@ -77,11 +78,14 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert defaults.phone_number_id == "100000000000001"
     assert defaults.display_phone_number == "390712288000"
     assert defaults.webhook_url == "http://127.0.0.1:8000/webhook"
+    assert defaults.url_button_base == "http://127.0.0.1:8000/u/"
     monkeypatch.setenv("SIMULATOR_PORT", "9100")
     monkeypatch.setenv("WHATSAPP_APP_SECRET", "s")
     monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "t")
     monkeypatch.setenv("WHATSAPP_PHONE_NUMBER_ID", "42")
     monkeypatch.setenv("WEBHOOK_URL", "http://127.0.0.1:9000/hook")
+    monkeypatch.setenv("UPLOAD_PAGE_URL", "https://sportello.example/u/")
     config = SimulatorConfig.from_env()
     assert (config.port, config.app_secret, config.access_token) == (9100, "s", "t")
     assert (config.phone_number_id, config.webhook_url) == ("42", "http://127.0.0.1:9000/hook")
+    assert config.url_button_base == "https://sportello.example/u/"

@@ -17,7 +17,17 @@ import requests
 from devtools import phone
 from devtools.simulator.config import SimulatorConfig
 from devtools.simulator.server import RunningSimulator, start
-from tests.simulator.conftest import AUTH, MESSAGES, Received, Receiver, buttons, template, text
+from tests.simulator.conftest import (
+    AUTH,
+    MESSAGES,
+    UPLOAD_TOKEN,
+    Received,
+    Receiver,
+    buttons,
+    documents_request,
+    template,
+    text,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,6 +150,23 @@ def test_render_of_office_messages() -> None:
     assert options == [{"button_reply": {"id": "b0", "title": "Sì"}}, {"button_reply": {"id": "b1", "title": "No"}}]
     assert phone.render({"body": template()}) == (["[template promemoria_documenti/it] Mario"], None)
     assert phone.render({"body": {"type": "image"}, "preview": "[image 12]"}) == (["[image 12]"], None)
+
+
+def test_render_of_a_template_with_a_url_button() -> None:
+    url = f"http://127.0.0.1:8000/u/{UPLOAD_TOKEN}"
+    lines, options = phone.render({"body": documents_request(), "links": [url]})
+    assert lines == ["[template sportello_documenti_richiesti/en] ABC123 Passport, Payslip", f"  \u2197 {url}"]
+    assert options is None
+    # an entry without resolved links (an older simulator) shows the bare parameter
+    assert phone.render({"body": documents_request()})[0][1] == f"  \u2197 {UPLOAD_TOKEN}"
+
+
+def test_phone_shows_the_whole_link_from_the_listing(running: RunningSimulator) -> None:
+    running.state.switches.statuses = []
+    app_send(running, documents_request())
+    out = io.StringIO()
+    assert phone.main(["--url", running.url, "--wait", "0"], stdin=io.StringIO("/quit\n"), out=out) == 0
+    assert f"\n          \u2197 http://127.0.0.1:8000/u/{UPLOAD_TOKEN}\n" in out.getvalue()
 
 
 def test_server_start_stop_and_module_entry_point(config: SimulatorConfig) -> None:

@@ -14,6 +14,7 @@ from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.case_models import CASE_MODELS, CaseModel, CaseRecordModel
 from chalicelib.adapters.dynamo.reminders import ReminderModel
+from chalicelib.adapters.dynamo.upload_links import UploadLinkModel
 
 if TYPE_CHECKING:
     from chalicelib.settings import Settings
@@ -185,6 +186,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SummaryModel,
     *CASE_MODELS,
     ReminderModel,
+    UploadLinkModel,
 )
 
 
@@ -200,6 +202,7 @@ def bind_models(settings: Settings) -> None:
         CaseModel: settings.cases_table,
         CaseRecordModel: settings.case_records_table,
         ReminderModel: settings.reminders_table,
+        UploadLinkModel: settings.upload_links_table,
     }
     for model, table in names.items():
         model.Meta.table_name = table

@@ -1,0 +1,266 @@
+"""The secure upload page's use cases: issue a link, open the page, announce an upload, confirm it.
+
+The token is the only credential, so every call starts by resolving it to its one case (:func:`open_link`):
+unknown, expired, revoked, over-used or closed-case links stop there with :class:`LinkUnavailable`. Files go
+from the browser straight to encrypted storage under a key built here; the confirmation re-reads them and
+checks them (present, size, real type, the browser's checksum) before the checklist item becomes ``received``.
+Every upload, accepted or refused, is audited and lands on the case's timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.audit import AuditAction, AuditEntry
+from chalicelib.domain.cases import CaseEvent
+from chalicelib.domain.checklist import ItemState
+from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
+from chalicelib.domain.photo_metadata import DamagedImage, strip_location
+from chalicelib.domain.upload_links import IssuedLink, LinkState, LinkUnavailable, issue, token_hash, well_formed
+from chalicelib.domain.uploads import (
+    Upload,
+    UploadNotFound,
+    UploadProblem,
+    UploadRefused,
+    UploadState,
+    new_upload_id,
+    well_formed_upload_id,
+)
+from chalicelib.services.case_ports import CaseNotFound, VersionConflict
+from chalicelib.services.media_intake import sniffed_type
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chalicelib.domain.cases import Case
+    from chalicelib.domain.upload_links import UploadLink
+    from chalicelib.services.audit import AuditLog
+    from chalicelib.services.case_ports import CaseRepository
+    from chalicelib.services.upload_ports import PresignedPost, UploadLinkStore, UploadStorage, UploadStore
+
+APPLICANT = "applicant"
+SAVE_ATTEMPTS = 3  # an officer may change the case while the applicant uploads: reload and apply again
+
+
+@dataclass(frozen=True, slots=True)
+class UploadDeps:
+    """What the upload page needs, wired by bootstrap."""
+
+    links: UploadLinkStore
+    uploads: UploadStore
+    cases: CaseRepository
+    storage: UploadStorage
+    audit: AuditLog
+    clock_ms: Callable[[], int]
+    link_seconds: int = 24 * 60 * 60
+    post_seconds: int = 600  # how long one pre-signed POST may be used
+    max_uses: int = 100  # page opens and upload calls per link; far above a real applicant's
+    max_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PageItem:
+    """A checklist item as the page shows it."""
+
+    code: str
+    state: ItemState
+    rejection_reason: str | None = None  # a RejectionReason value
+    rejection_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPage:
+    """What the page shows: the items still wanted (missing, then refused) and those already received."""
+
+    case_id: str
+    language: str
+    wanted: tuple[PageItem, ...]
+    received: tuple[PageItem, ...]
+    expires_at_ms: int
+    max_bytes: int
+
+
+def issue_link(deps: UploadDeps, case: Case, issued_for: str) -> IssuedLink:
+    """A new link to ``case``'s page (the token is returned once, here)."""
+    issued = issue(case.case_id, case.office, deps.clock_ms(), deps.link_seconds, issued_for)
+    deps.links.add(issued.link)
+    return issued
+
+
+def open_link(deps: UploadDeps, token: str) -> tuple[UploadLink, Case]:
+    """The link and its case, counting one use; :class:`LinkUnavailable` when it does not open the page."""
+    if not well_formed(token):
+        raise LinkUnavailable(None)
+    link = deps.links.use(token_hash(token))
+    if link is None:
+        raise LinkUnavailable(None)
+    try:
+        case = deps.cases.get(link.case_id)
+    except CaseNotFound:
+        raise LinkUnavailable(None) from None
+    state = link.state(deps.clock_ms(), deps.max_uses)
+    if state is LinkState.ACTIVE and not case.is_open:
+        state = LinkState.CASE_CLOSED
+    if state is not LinkState.ACTIVE:
+        raise LinkUnavailable(state, case.applicant.language)
+    return link, case
+
+
+def page_of(case: Case, link: UploadLink, max_bytes: int) -> UploadPage:
+    """What the page shows for ``case``."""
+    checklist = case.checklist
+    missing = [c for c in checklist.missing_codes() if checklist.item(c).state is ItemState.MISSING]
+    wanted = [PageItem(code, ItemState.MISSING) for code in missing]
+    for item in checklist.items:
+        if item.outstanding and item.state is ItemState.REJECTED:
+            reason = item.rejection.reason.value if item.rejection else None
+            note = item.rejection.note if item.rejection else ""
+            wanted.append(PageItem(item.code, ItemState.REJECTED, reason, note))
+    received = tuple(
+        PageItem(i.code, i.state) for i in checklist.items if i.state in (ItemState.RECEIVED, ItemState.ACCEPTED)
+    )
+    return UploadPage(case.case_id, case.applicant.language, tuple(wanted), received, link.expires_at_ms, max_bytes)
+
+
+def open_page(deps: UploadDeps, token: str) -> UploadPage:
+    """``GET /u/{token}``."""
+    link, case = open_link(deps, token)
+    return page_of(case, link, deps.max_bytes)
+
+
+def _wanted(case: Case, link: UploadLink, code: str, max_bytes: int) -> bool:
+    return any(item.code == code for item in page_of(case, link, max_bytes).wanted)
+
+
+def start_upload(
+    deps: UploadDeps, token: str, item_code: str, content_type: str, size_bytes: int
+) -> tuple[Upload, PresignedPost]:
+    """Announce a file for ``item_code``: its record, and the form that lets the browser put it in storage."""
+    link, case = open_link(deps, token)
+    if content_type not in ACCEPTED_CONTENT_TYPES:
+        raise UploadRefused(UploadProblem.WRONG_TYPE)
+    if size_bytes <= 0:
+        raise UploadRefused(UploadProblem.EMPTY)
+    if size_bytes > deps.max_bytes:
+        raise UploadRefused(UploadProblem.TOO_LARGE)
+    if not _wanted(case, link, item_code, deps.max_bytes):
+        raise UploadRefused(UploadProblem.NOT_WANTED)
+    upload = Upload(new_upload_id(), case.case_id, link.link_id, item_code, content_type, size_bytes, deps.clock_ms())
+    deps.uploads.add(upload)
+    form = deps.storage.presigned_post(upload.staging_key, content_type, deps.max_bytes, deps.post_seconds)
+    return upload, form
+
+
+def confirm_upload(deps: UploadDeps, token: str, upload_id: str, sha256_hex: str) -> tuple[Upload, UploadPage]:
+    """Check the stored file and make it the item's document; idempotent for an upload already received."""
+    link, case = open_link(deps, token)
+    upload = deps.uploads.get(case.case_id, upload_id) if well_formed_upload_id(upload_id) else None
+    if upload is None:
+        raise UploadNotFound(upload_id)
+    if upload.state is UploadState.RECEIVED:
+        return upload, page_of(deps.cases.get(case.case_id), link, deps.max_bytes)
+    if upload.state is UploadState.REFUSED:
+        raise UploadRefused(upload.problem or UploadProblem.DAMAGED)
+    body = deps.storage.fetch(upload.staging_key, deps.max_bytes)
+    if body is None:
+        # Not recorded as refused: the browser may confirm again once its upload has really finished.
+        raise UploadRefused(UploadProblem.NOT_RECEIVED)
+    try:
+        cleaned = _checked(upload, body, sha256_hex, deps.max_bytes)
+        if not _wanted(case, link, upload.item_code, deps.max_bytes):
+            raise UploadRefused(UploadProblem.NOT_WANTED)
+    except UploadRefused as refused:
+        _refuse(deps, upload, case.office, refused.problem)
+        raise
+    received = _receive(deps, case, upload, cleaned)
+    return received, page_of(deps.cases.get(case.case_id), link, deps.max_bytes)
+
+
+def _checked(upload: Upload, body: bytes, sha256_hex: str, max_bytes: int) -> bytes:
+    """The file without location metadata, if it is what was announced; else :class:`UploadRefused`."""
+    if not body:
+        raise UploadRefused(UploadProblem.EMPTY)
+    if len(body) > max_bytes:
+        raise UploadRefused(UploadProblem.TOO_LARGE)
+    real = sniffed_type(body)
+    if real is None:
+        raise UploadRefused(UploadProblem.WRONG_TYPE)
+    if real != upload.content_type:
+        raise UploadRefused(UploadProblem.MISMATCH)
+    if hashlib.sha256(body).hexdigest() != sha256_hex.strip().lower():
+        raise UploadRefused(UploadProblem.DAMAGED)
+    try:
+        return strip_location(body, real)
+    except DamagedImage:
+        raise UploadRefused(UploadProblem.DAMAGED) from None
+
+
+def _refuse(deps: UploadDeps, upload: Upload, office: str, problem: UploadProblem) -> None:
+    now = deps.clock_ms()
+    deps.storage.delete(upload.staging_key)  # nothing of a refused file is kept
+    deps.uploads.save(replace(upload, state=UploadState.REFUSED, problem=problem))
+    deps.cases.add_events(
+        upload.case_id,
+        [CaseEvent("document_refused", now, APPLICANT, {"reason": problem.value, "source": "upload"})],
+    )
+    _audit(deps, upload, office, "refused", problem=problem.value)
+
+
+def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> Upload:
+    now = deps.clock_ms()
+    document_id = upload.upload_id
+    key = f"cases/{case.case_id}/documents/{document_id}"
+    deps.storage.put(key, body, upload.content_type)
+    document = CaseDocument(
+        document_id,
+        case.case_id,
+        upload.item_code,
+        upload.content_type,
+        len(body),
+        hashlib.sha256(body).hexdigest(),
+        key,
+        DocumentSource.UPLOAD,
+        now,
+    )
+    deps.cases.add_document(document)  # conditional: a retried confirmation adds nothing
+    _attach(deps, case.case_id, upload.item_code, document_id, now)
+    received = replace(upload, state=UploadState.RECEIVED, document_id=document_id, size_bytes=len(body))
+    deps.uploads.save(received)
+    deps.storage.delete(upload.staging_key)
+    _audit(deps, received, case.office, "received", document_id=document_id)
+    return received
+
+
+def _attach(deps: UploadDeps, case_id: str, code: str, document_id: str, now: int) -> None:
+    for _ in range(SAVE_ATTEMPTS):
+        case = deps.cases.get(case_id)
+        if case.checklist.item(code).document_id == document_id:
+            return  # a retried confirmation
+        updated, events = case.with_checklist(case.checklist.receive(code, document_id), now, APPLICANT)
+        events.append(
+            CaseEvent(
+                "document_received", now, APPLICANT, {"item": code, "document_id": document_id, "source": "upload"}
+            )
+        )
+        try:
+            deps.cases.save(updated, events)
+            return
+        except VersionConflict:
+            continue
+    raise VersionConflict(f"case {case_id} kept changing")
+
+
+def _audit(deps: UploadDeps, upload: Upload, office: str, outcome: str, **detail: str) -> None:
+    deps.audit.append(
+        AuditEntry(
+            deps.clock_ms(),
+            f"link:{upload.link_id}",
+            APPLICANT,
+            office,
+            AuditAction.DOCUMENT_UPLOAD,
+            upload.case_id,
+            {"item": upload.item_code, "upload_id": upload.upload_id, "outcome": outcome, **detail},
+        )
+    )
