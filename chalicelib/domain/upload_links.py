@@ -81,7 +81,7 @@ class UploadLink:
             return LinkState.REVOKED
         if now_ms >= self.expires_at_ms:
             return LinkState.EXPIRED
-        if self.uses >= max_uses:
+        if self.uses > max_uses:  # ``uses`` counts the current use too
             return LinkState.EXHAUSTED
         return LinkState.ACTIVE
 

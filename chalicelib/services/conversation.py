@@ -25,6 +25,7 @@ from chalicelib.services import chat_replies as replies
 from chalicelib.services.chat_documents import assign_pending, receive_file
 from chalicelib.services.chat_turn import ChatDeps, Turn
 from chalicelib.services.notices import link_text
+from chalicelib.services.upload_page import wanted_items
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
@@ -184,7 +185,7 @@ def _link(turn: Turn, deps: ChatDeps) -> None:
         turn.say("conv.unknown.intro")
         turn.say("conv.unknown.how_to_start")
         return
-    if not any(item.outstanding for item in case.checklist.items):
+    if not wanted_items(case):
         turn.say("conv.status.nothing_missing")
         return
     issued = deps.issue_link(case, "chat")

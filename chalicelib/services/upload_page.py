@@ -108,20 +108,30 @@ def open_link(deps: UploadDeps, token: str) -> tuple[UploadLink, Case]:
     return link, case
 
 
-def page_of(case: Case, link: UploadLink, max_bytes: int) -> UploadPage:
-    """What the page shows for ``case``."""
+def wanted_items(case: Case) -> tuple[PageItem, ...]:
+    """What the office is waiting for: the missing items it asked for (before any request, everything missing),
+    then the refused ones with their reason."""
     checklist = case.checklist
     missing = [c for c in checklist.missing_codes() if checklist.item(c).state is ItemState.MISSING]
-    wanted = [PageItem(code, ItemState.MISSING) for code in missing]
+    requested = [c for c in missing if checklist.item(c).requested_at_ms is not None]
+    asked = requested if any(i.requested_at_ms is not None for i in checklist.items) else missing
+    wanted = [PageItem(code, ItemState.MISSING) for code in asked]
     for item in checklist.items:
         if item.outstanding and item.state is ItemState.REJECTED:
             reason = item.rejection.reason.value if item.rejection else None
             note = item.rejection.note if item.rejection else ""
             wanted.append(PageItem(item.code, ItemState.REJECTED, reason, note))
+    return tuple(wanted)
+
+
+def page_of(case: Case, link: UploadLink, max_bytes: int) -> UploadPage:
+    """What the page shows for ``case``."""
     received = tuple(
-        PageItem(i.code, i.state) for i in checklist.items if i.state in (ItemState.RECEIVED, ItemState.ACCEPTED)
+        PageItem(i.code, i.state) for i in case.checklist.items if i.state in (ItemState.RECEIVED, ItemState.ACCEPTED)
     )
-    return UploadPage(case.case_id, case.applicant.language, tuple(wanted), received, link.expires_at_ms, max_bytes)
+    return UploadPage(
+        case.case_id, case.applicant.language, wanted_items(case), received, link.expires_at_ms, max_bytes
+    )
 
 
 def open_page(deps: UploadDeps, token: str) -> UploadPage:
@@ -130,8 +140,8 @@ def open_page(deps: UploadDeps, token: str) -> UploadPage:
     return page_of(case, link, deps.max_bytes)
 
 
-def _wanted(case: Case, link: UploadLink, code: str, max_bytes: int) -> bool:
-    return any(item.code == code for item in page_of(case, link, max_bytes).wanted)
+def _wanted(case: Case, code: str) -> bool:
+    return any(item.code == code for item in wanted_items(case))
 
 
 def start_upload(
@@ -145,7 +155,7 @@ def start_upload(
         raise UploadRefused(UploadProblem.EMPTY)
     if size_bytes > deps.max_bytes:
         raise UploadRefused(UploadProblem.TOO_LARGE)
-    if not _wanted(case, link, item_code, deps.max_bytes):
+    if not _wanted(case, item_code):
         raise UploadRefused(UploadProblem.NOT_WANTED)
     upload = Upload(new_upload_id(), case.case_id, link.link_id, item_code, content_type, size_bytes, deps.clock_ms())
     deps.uploads.add(upload)
@@ -169,7 +179,7 @@ def confirm_upload(deps: UploadDeps, token: str, upload_id: str, sha256_hex: str
         raise UploadRefused(UploadProblem.NOT_RECEIVED)
     try:
         cleaned = _checked(upload, body, sha256_hex, deps.max_bytes)
-        if not _wanted(case, link, upload.item_code, deps.max_bytes):
+        if not _wanted(case, upload.item_code):
             raise UploadRefused(UploadProblem.NOT_WANTED)
     except UploadRefused as refused:
         _refuse(deps, upload, case.office, refused.problem)

@@ -144,5 +144,6 @@ def test_the_local_environment_names_every_resource_the_functions_get() -> None:
         elif value.get("Ref") in RESOURCES.names:
             expected[key] = RESOURCES.names[value["Ref"]]
     assert RESOURCES.environment == expected
-    # Only what exists in AWS alone (the Cognito issuer and client, the API's address) is left for the local system to set.
+    # Only what exists in AWS alone (the Cognito issuer and client, the API's address) is left for the local
+    # system to set.
     assert set(variables) - set(expected) == {"AUTH_ISSUER", "AUTH_AUDIENCE", "UPLOAD_PAGE_URL"}
