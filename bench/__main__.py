@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from bench import reminder_sweep, webhook_ack
+from bench import reminder_sweep, upload_page, webhook_ack
 from bench.environment import local_aws
 
 
@@ -23,6 +23,8 @@ def main() -> None:
         webhook_ack.report(webhook_ack.run(local))
         print("\n### Reminder sweep (`python -m bench`)\n")
         reminder_sweep.report(reminder_sweep.run(local))
+        print("\n### Secure upload page (`python -m bench`)\n")
+        upload_page.report(upload_page.run(local))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ def test_the_zip_holds_functions_and_every_handler_module(package: Path) -> None
     names = set(zipfile.ZipFile(package / "deployment.zip").namelist())
     assert "functions/__init__.py" in names and "functions/webhook.py" in names
     assert "functions/openapi.json" in names  # served by GET /openapi.json, read from next to functions/openapi.py
-    assert "chalicelib/i18n/locales/it/messages.po" in names
+    assert "functions/upload.js" in names  # served by GET /assets/upload.js
+    assert "chalicelib/i18n/locales/it/messages.po" in names and "chalicelib/i18n/locales/ar/upload.po" in names
     for handler in _handlers(package).values():
         module = handler.rsplit(".", 1)[0].replace(".", "/")
         assert f"{module}.py" in names or f"{module}/__init__.py" in names, handler

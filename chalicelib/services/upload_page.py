@@ -184,8 +184,8 @@ def confirm_upload(deps: UploadDeps, token: str, upload_id: str, sha256_hex: str
     except UploadRefused as refused:
         _refuse(deps, upload, case.office, refused.problem)
         raise
-    received = _receive(deps, case, upload, cleaned)
-    return received, page_of(deps.cases.get(case.case_id), link, deps.max_bytes)
+    received, saved = _receive(deps, case, upload, cleaned)
+    return received, page_of(saved, link, deps.max_bytes)
 
 
 def _checked(upload: Upload, body: bytes, sha256_hex: str, max_bytes: int) -> bytes:
@@ -218,7 +218,7 @@ def _refuse(deps: UploadDeps, upload: Upload, office: str, problem: UploadProble
     _audit(deps, upload, office, "refused", problem=problem.value)
 
 
-def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> Upload:
+def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> tuple[Upload, Case]:
     now = deps.clock_ms()
     document_id = upload.upload_id
     key = f"cases/{case.case_id}/documents/{document_id}"
@@ -235,31 +235,27 @@ def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> Uploa
         now,
     )
     deps.cases.add_document(document)  # conditional: a retried confirmation adds nothing
-    _attach(deps, case.case_id, upload.item_code, document_id, now)
+    saved = _attach(deps, case, upload.item_code, document_id, now)
     received = replace(upload, state=UploadState.RECEIVED, document_id=document_id, size_bytes=len(body))
     deps.uploads.save(received)
     deps.storage.delete(upload.staging_key)
     _audit(deps, received, case.office, "received", document_id=document_id)
-    return received
+    return received, saved
 
 
-def _attach(deps: UploadDeps, case_id: str, code: str, document_id: str, now: int) -> None:
+def _attach(deps: UploadDeps, case: Case, code: str, document_id: str, now: int) -> Case:
+    """Make ``document_id`` the item's document; the case as saved (reloaded only when an officer changed it)."""
     for _ in range(SAVE_ATTEMPTS):
-        case = deps.cases.get(case_id)
         if case.checklist.item(code).document_id == document_id:
-            return  # a retried confirmation
+            return case  # a retried confirmation
         updated, events = case.with_checklist(case.checklist.receive(code, document_id), now, APPLICANT)
-        events.append(
-            CaseEvent(
-                "document_received", now, APPLICANT, {"item": code, "document_id": document_id, "source": "upload"}
-            )
-        )
+        data = {"item": code, "document_id": document_id, "source": "upload"}
+        events.append(CaseEvent("document_received", now, APPLICANT, data))
         try:
-            deps.cases.save(updated, events)
-            return
+            return deps.cases.save(updated, events)
         except VersionConflict:
-            continue
-    raise VersionConflict(f"case {case_id} kept changing")
+            case = deps.cases.get(case.case_id)
+    raise VersionConflict(f"case {case.case_id} kept changing")
 
 
 def _audit(deps: UploadDeps, upload: Upload, office: str, outcome: str, **detail: str) -> None:

@@ -1,0 +1,208 @@
+"""Benchmark: the secure upload page, in-process through the Chalice app, against moto's server on loopback.
+
+Measures, in one run:
+- what a phone downloads to open the page (HTML and script, raw and gzip-compressed, and how many requests);
+- AWS calls per page open, per announced upload and per confirmation, counted with botocore ``before-send`` hooks;
+- p50/p99 of a confirmation of a 1 MB PDF (read back, sniff, checksum, store, checklist, audit), interleaved with
+  the bare S3 GET + PUT of the same bytes that it cannot do without, for the ratio;
+- removing location metadata from a 5 MB photo, against hashing the same bytes (both are one pass over them).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.environment import LocalAws
+
+ITERATIONS = 40
+WARMUP = 5
+PDF_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Latency percentiles in milliseconds."""
+
+    p50: float
+    p99: float
+    n: int
+
+
+def _timing(samples: list[float]) -> Timing:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return Timing(statistics.median(ordered) * 1000, p99 * 1000, len(ordered))
+
+
+class CallCounter:
+    """Counts AWS requests leaving botocore clients."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, **_: Any) -> None:
+        self.calls += 1
+
+
+def _pdf() -> bytes:
+    body = b"%PDF-1.4\n" + b"0" * (PDF_BYTES - 20)
+    return body + b"\n%%EOF\n"
+
+
+def _photo() -> bytes:
+    """A 5 MB JPEG-shaped file with an EXIF segment carrying a GPS IFD (the scan data is filler)."""
+    exif = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x25\x88\x04\x00\x01\x00\x00\x00\x1a\x00\x00\x00\x00\x00\x00\x00"
+    exif += b"\x01\x00\x01\x00\x02\x00\x02\x00\x00\x00N\x00\x00\x00\x00\x00"
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    sos = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+    return b"\xff\xd8" + app1 + sos + b"\x55" * (5 * 1024 * 1024) + b"\xff\xd9"
+
+
+def _new_case(c: Any, serial: int) -> tuple[str, str]:
+    """A case with its first item requested, and a fresh link to it."""
+    from chalicelib.catalogue import load_catalogue
+    from chalicelib.domain.cases import Case, CaseApplicant, CaseStatus
+    from chalicelib.domain.catalogue import Procedure
+    from chalicelib.domain.checklist import Checklist
+    from chalicelib.services.upload_page import issue_link
+
+    now = int(time.time() * 1000)
+    spec = load_catalogue().procedure("studio", Procedure.RINNOVO)
+    applicant = CaseApplicant(f"+39333{serial:07d}", f"39333{serial:07d}", None, "Bench", "en")
+    checklist = Checklist.for_procedure(spec)
+    code = checklist.missing_codes()[0]
+    case = Case(
+        f"AN-B{serial:07d}", "AN", Procedure.RINNOVO, "studio", applicant,
+        checklist.request([code], now), CaseStatus.AWAITING_DOCUMENTS, now, now, now,
+    )  # fmt: skip
+    stored = c.cases.add(case, [])
+    return code, issue_link(c.upload_deps, stored, "bench").token
+
+
+def run(local: LocalAws) -> dict[str, Any]:
+    """Run the benchmark and return its figures."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.adapters.dynamo.models import ALL_MODELS
+    from chalicelib.bootstrap import container
+    from chalicelib.domain.photo_metadata import strip_location
+
+    c = container()
+    counter = CallCounter()
+    for model in ALL_MODELS:
+        model._get_connection().connection.client.meta.events.register("before-send", counter)
+    c.client("s3").meta.events.register("before-send", counter)
+    s3 = local.session.client("s3", region_name=local.region)
+    bucket = c.settings.media_bucket
+    pdf = _pdf()
+    digest = hashlib.sha256(pdf).hexdigest()
+    serial = iter(range(10**9))
+    with Client(app, stage_name="dev", project_dir=str(local.root)) as client:
+
+        def announce(token: str, code: str) -> dict[str, Any]:
+            body = json.dumps({"item": code, "content_type": "application/pdf", "size": len(pdf)})
+            response = client.http.post(f"/u/{token}/uploads", headers={"Content-Type": "application/json"}, body=body)
+            assert response.status_code == 201, response.body
+            ticket: dict[str, Any] = json.loads(response.body)
+            return ticket
+
+        def confirm(token: str, upload_id: str) -> float:
+            body = json.dumps({"sha256": digest})
+            start = time.perf_counter()
+            response = client.http.post(
+                f"/u/{token}/uploads/{upload_id}", headers={"Content-Type": "application/json"}, body=body
+            )
+            elapsed = time.perf_counter() - start
+            assert response.status_code == 200, response.body
+            return elapsed
+
+        def bare(i: int) -> float:
+            start = time.perf_counter()
+            s3.put_object(Bucket=bucket, Key=f"bench/{i}", Body=pdf)
+            s3.get_object(Bucket=bucket, Key=f"bench/{i}")["Body"].read()
+            return time.perf_counter() - start
+
+        code, token = _new_case(c, next(serial))
+        page = client.http.get(f"/u/{token}")
+        script = client.http.get("/assets/upload.js")
+        weight = {
+            "html": len(page.body),
+            "html_gz": len(gzip.compress(page.body)),
+            "js": len(script.body),
+            "js_gz": len(gzip.compress(script.body)),
+        }
+        calls: dict[str, int] = {}
+        timed: list[float] = []
+        bare_timed: list[float] = []
+        for i in range(WARMUP + ITERATIONS):
+            code, token = _new_case(c, next(serial))
+            counter.calls = 0
+            client.http.get(f"/u/{token}")
+            calls["page"] = counter.calls
+            counter.calls = 0
+            ticket = announce(token, code)
+            calls["announce"] = counter.calls
+            s3.put_object(Bucket=bucket, Key=ticket["form"]["fields"]["key"], Body=pdf)  # what the browser does
+            counter.calls = 0
+            elapsed = confirm(token, ticket["upload_id"])
+            calls["confirm"] = counter.calls
+            bare_elapsed = bare(i)
+            if i >= WARMUP:
+                timed.append(elapsed)
+                bare_timed.append(bare_elapsed)
+
+    photo = _photo()
+    strip: list[float] = []
+    hashing: list[float] = []
+    for _ in range(20):
+        start = time.perf_counter()
+        strip_location(photo, "image/jpeg")
+        strip.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        hashlib.sha256(photo).hexdigest()
+        hashing.append(time.perf_counter() - start)
+    return {
+        "weight": weight,
+        "calls": calls,
+        "confirm": _timing(timed),
+        "bare": _timing(bare_timed),
+        "strip": _timing(strip),
+        "sha256": _timing(hashing),
+        "photo_mb": len(photo) / 1024 / 1024,
+    }
+
+
+def report(figures: dict[str, Any], emit: Any = print) -> None:
+    """The figures as Markdown."""
+    w = figures["weight"]
+    emit("| what the phone downloads | bytes | gzip |\n|---|---|---|")
+    emit(f"| page (HTML, inline style) | {w['html']} | {w['html_gz']} |")
+    emit(f"| script (`/assets/upload.js`) | {w['js']} | {w['js_gz']} |")
+    emit(f"| **total, 2 requests** | {w['html'] + w['js']} | {w['html_gz'] + w['js_gz']} |\n")
+    calls = figures["calls"]
+    emit(
+        f"- AWS calls: page open **{calls['page']}**, announcing an upload **{calls['announce']}**, "
+        f"confirming one **{calls['confirm']}**."
+    )
+    confirm, bare = figures["confirm"], figures["bare"]
+    emit("\n| measure | p50 (ms) | p99 (ms) | n |\n|---|---|---|---|")
+    emit(f"| bare S3 PUT + GET of 1 MB (boto3 → moto server) | {bare.p50:.2f} | {bare.p99:.2f} | {bare.n} |")
+    emit(f"| confirm a 1 MB PDF (`POST /u/{{token}}/uploads/{{id}}`) | {confirm.p50:.2f} | {confirm.p99:.2f} | "
+         f"{confirm.n} |")  # fmt: skip
+    emit(f"| strip location from a {figures['photo_mb']:.0f} MB photo | {figures['strip'].p50:.2f} | "
+         f"{figures['strip'].p99:.2f} | {figures['strip'].n} |")  # fmt: skip
+    emit(f"| SHA-256 of the same photo | {figures['sha256'].p50:.2f} | {figures['sha256'].p99:.2f} | "
+         f"{figures['sha256'].n} |\n")  # fmt: skip
+    emit(
+        f"- confirm p50 / bare PUT+GET p50 = **{confirm.p50 / bare.p50:.2f}**; "
+        f"p99 ratio {confirm.p99 / bare.p99:.2f}."
+    )
+    emit(f"- strip / SHA-256 at p50 = **{figures['strip'].p50 / figures['sha256'].p50:.2f}**.")
