@@ -49,9 +49,9 @@ def _start_aws(stack: contextlib.ExitStack, moto_port: int) -> str:
     """The endpoint to use: ``AWS_ENDPOINT_URL`` when set, else a moto server started here."""
     if os.environ.get("AWS_ENDPOINT_URL"):
         return os.environ["AWS_ENDPOINT_URL"]
-    from moto.server import ThreadedMotoServer
+    from devtools.moto_server import SerialDynamoMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server = SerialDynamoMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
     stack.callback(server.stop)
     host, port = server.get_host_and_port()

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 OFFICE_ZONE = ZoneInfo("Europe/Rome")
 SCRIPT_PATH = "assets/upload.js"
 STYLE = (
-    "*{box-sizing:border-box}"
+    # [hidden] first: the script hides the buttons of a received item, and .actions{display:flex} must not win.
+    "*{box-sizing:border-box}[hidden]{display:none!important}.ref{white-space:nowrap}"
     "body{font:17px/1.5 system-ui,sans-serif;margin:0;color:#111;background:#f4f5f7}"
     "header{background:#0b3d66;color:#fff;padding:.75rem 1rem}header p{margin:0;font-size:.9rem}"
     "main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem;margin:.2rem 0}"
@@ -53,7 +54,7 @@ def security_headers(connect_origin: str | None) -> dict[str, str | list[str]]:
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": (
             f"default-src 'none'; script-src 'self'; style-src 'sha256-{STYLE_HASH}'; connect-src {connect}; "
-            "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
         ),
         "Cache-Control": "no-store",
         "Pragma": "no-cache",
@@ -63,6 +64,19 @@ def security_headers(connect_origin: str | None) -> dict[str, str | list[str]]:
         "X-Robots-Tag": "noindex, nofollow",
         "Permissions-Policy": "geolocation=(), microphone=(), payment=()",
     }
+
+
+REF = "\x00"  # stands for the case ref until the escaped text gets its markup
+
+
+def _with_ref(html: str, case_id: str) -> str:
+    """The case ref kept whole (never broken at its hyphen) and left to right, even in Arabic or Urdu."""
+    return html.replace(REF, f'<bdi class="ref">{escape(case_id)}</bdi>')
+
+
+def _isolated(text: str) -> str:
+    """``text`` as a left-to-right island (U+2066 … U+2069): "AN-7K3M9Q" stays whole inside Arabic or Urdu."""
+    return f"\u2066{text}\u2069"
 
 
 def _t(key: str, language: str, **values: str) -> str:
@@ -77,7 +91,7 @@ def _shell(language: str, title: str, body: str, *, script: bool) -> str:
     return (
         f'<!doctype html><html lang="{language.replace("_", "-")}" dir="{direction}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<meta name="referrer" content="no-referrer"><title>{escape(title)}</title>'
+        f'<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"><title>{escape(title)}</title>'
         f"<style>{STYLE}</style>{tag}</head><body><header><p>{_t('upload.office', language)}</p></header>"
         f"<main>{body}</main></body></html>"
     )
@@ -120,7 +134,7 @@ def upload_page(page: UploadPage) -> str:
     lang = page.language
     until = datetime.fromtimestamp(page.expires_at_ms / 1000, OFFICE_ZONE)
     parts = [
-        f"<h1>{_t('upload.heading', lang, case_ref=page.case_id)}</h1>",
+        f"<h1>{_with_ref(_t('upload.heading', lang, case_ref=REF), page.case_id)}</h1>",
         f"<p>{_t('upload.intro', lang)}</p>",
         f'<noscript><p class="err">{_t("upload.noscript", lang)}</p></noscript>',
         f"<h2>{_t('upload.needed', lang)}</h2>",
@@ -138,7 +152,7 @@ def upload_page(page: UploadPage) -> str:
     valid = _t("upload.valid_until", lang, date=until.strftime("%d/%m/%Y"), time=until.strftime("%H:%M"))
     parts.append(f'<p class="note">{valid}</p>')
     parts.append(_texts(page))
-    title = translate("upload.page_title", lang, case_ref=page.case_id)
+    title = translate("upload.page_title", lang, case_ref=_isolated(page.case_id))
     return _shell(lang, title, "".join(parts), script=bool(page.wanted))
 
 

@@ -62,6 +62,7 @@ class Fixtures:
 
     def __init__(self, system: LocalSystem, authorization: str) -> None:
         self.api, self.headers = system.api, {"Authorization": authorization}
+        self.simulator = system.simulator
 
     def case(self) -> dict[str, Any]:
         body = {
@@ -84,10 +85,29 @@ class Fixtures:
         assert response.status_code == 200, response.text
         return response.json()["document_id"]  # type: ignore[no-any-return]
 
+    def upload_token(self) -> tuple[dict[str, Any], str]:
+        """A case with two requested documents, and the token of the link the applicant got for them."""
+        case = self.case()
+        url = f"{self.api}/api/cases/{case['id']}/requests"
+        response = requests.post(url, json={"items": case["missing"][:2]}, headers=self.headers, timeout=30)
+        assert response.status_code == 200, response.text
+        sent = requests.get(f"{self.simulator}/_simulator/messages", params={"to": PHONE.lstrip("+")}, timeout=10)
+        links = [link for entry in sent.json() for link in entry.get("links", [])]
+        return case, links[-1].rsplit("/u/", 1)[1]
+
     def path_parameters(self, path: str) -> dict[str, str]:
         """Real values for the path's parameters (none for a path without any)."""
         if "{permit_type}" in path:
             return {"permit_type": "studio"}
+        if "{token}" in path:
+            case, token = self.upload_token()
+            real = {"token": token}
+            if "{upload_id}" in path:
+                body = {"item": case["missing"][0], "content_type": "application/pdf", "size": len(PDF)}
+                response = requests.post(f"{self.api}/u/{token}/uploads", json=body, timeout=30)
+                assert response.status_code == 201, response.text
+                real["upload_id"] = response.json()["upload_id"]
+            return real
         if "{case_id}" not in path:
             return {}
         case = self.case()
@@ -96,7 +116,17 @@ class Fixtures:
             real["item"] = case["missing"][0]
         if "{document_id}" in path:
             real["document_id"] = self.document(case)
+        if "{link_id}" in path:
+            self.upload_token_for(case)
+            listed = requests.get(f"{self.api}/api/cases/{case['id']}/upload-links", headers=self.headers, timeout=30)
+            real["link_id"] = listed.json()["links"][0]["link_id"]
         return real
+
+    def upload_token_for(self, case: dict[str, Any]) -> None:
+        """Ask for documents on ``case``, so that it has an upload link."""
+        url = f"{self.api}/api/cases/{case['id']}/requests"
+        response = requests.post(url, json={"items": case["missing"][:1]}, headers=self.headers, timeout=30)
+        assert response.status_code == 200, response.text
 
 
 def _document_examples(operation: APIOperation, real: dict[str, str]) -> list[Case]:
@@ -199,7 +229,10 @@ def _fuzz(operation: APIOperation, real: dict[str, str], authorization: str, bas
     explicit = _document_examples(operation, real) + _boundary_cases(operation.schema, operation, real)
     run(valid(), POSITIVE_EXAMPLES, explicit)
     if _has_inputs(operation):  # something to make invalid
-        run(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE, path_parameters=real), NEGATIVE_EXAMPLES, [])
+        # Keep the real path only when something else is left to make invalid (GET /u/{token} has nothing else).
+        others = bool(operation.body) or any(p.name not in real for p in operation.iter_parameters())
+        invalid = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE, path_parameters=real if others else {})
+        run(invalid, NEGATIVE_EXAMPLES, [])
     return len(explicit), sent
 
 
