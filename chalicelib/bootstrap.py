@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.auth import TokenVerifier
     from chalicelib.domain.cases import Case
     from chalicelib.domain.reminders import ReminderPolicy
-    from chalicelib.domain.upload_links import IssuedLink
+    from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.case_ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases import CaseDeps
@@ -325,7 +325,7 @@ class Container:
             max_bytes=self.settings.max_document_bytes,
         )
 
-    def issue_link(self, case: Case, issued_for: str) -> IssuedLink:
+    def issue_link(self, case: Case, issued_for: LinkPurpose) -> IssuedLink:
         """A fresh secure upload link for ``case`` (stored as a hash; the token goes in the message)."""
         from chalicelib.services.upload_page import issue_link
 

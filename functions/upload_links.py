@@ -23,7 +23,7 @@ def link_json(view: LinkView) -> dict[str, Any]:
     return {
         "link_id": link.link_id,
         "state": view.state.value,
-        "issued_for": link.issued_for,
+        "issued_for": link.issued_for.value,
         "created_at": iso_ms(link.created_at_ms),
         "expires_at": iso_ms(link.expires_at_ms),
         "uses": link.uses,

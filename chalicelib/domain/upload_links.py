@@ -31,6 +31,15 @@ class LinkState(StrEnum):
     CASE_CLOSED = "case_closed"
 
 
+class LinkPurpose(StrEnum):
+    """What a link was sent with (officers see it in the link list)."""
+
+    DOCUMENTS_REQUEST = "documents_request"
+    DOCUMENT_REJECTED = "document_rejected"
+    REMINDER = "reminder"
+    CHAT = "chat"  # the applicant wrote "link"
+
+
 class LinkUnavailable(DomainError):
     """The link does not open its page; ``state`` says why, ``language`` is the applicant's when known."""
 
@@ -70,7 +79,7 @@ class UploadLink:
     office: str
     created_at_ms: int
     expires_at_ms: int
-    issued_for: str  # what it came with: documents_request, reminder, chat
+    issued_for: LinkPurpose
     uses: int = 0
     revoked_at_ms: int | None = None
     revoked_by: str | None = None
@@ -104,7 +113,7 @@ class IssuedLink:
         return f"{base_url}{self.token}"
 
 
-def issue(case_id: str, office: str, now_ms: int, lifetime_s: int, issued_for: str) -> IssuedLink:
+def issue(case_id: str, office: str, now_ms: int, lifetime_s: int, issued_for: LinkPurpose) -> IssuedLink:
     """A new link to ``case_id``'s page, valid for ``lifetime_s``."""
     token = new_token()
     link = UploadLink(

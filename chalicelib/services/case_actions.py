@@ -22,6 +22,7 @@ from chalicelib.domain.templates import (
     DOCUMENTS_REQUESTED,
     OFFICE_MESSAGE,
 )
+from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
 from chalicelib.services.case_ports import CaseNotFound
 from chalicelib.services.cases import CaseDeps, audit, load_case, message_event
@@ -78,7 +79,7 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
         extra_text=note,
         # Meta refuses new lines in template parameters: the template gets the list on one line.
         template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
-        link=deps.issue_link(saved, "documents_request"),
+        link=deps.issue_link(saved, LinkPurpose.DOCUMENTS_REQUEST),
     )
     outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request")
     deps.cases.add_events(
@@ -183,7 +184,7 @@ def _review_notice(deps: CaseDeps, case: Case, code: str, rejection: Rejection |
         return Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
     reason = translate(f"rejection.{rejection.reason.value}", language)
     values = {"case_ref": case.case_id, "document": _title(case, code), "reason": reason}
-    link = deps.issue_link(case, "document_rejected")
+    link = deps.issue_link(case, LinkPurpose.DOCUMENT_REJECTED)
     return Notice("notice.document_rejected", values, DOCUMENT_REJECTED, extra_text=rejection.note, link=link)
 
 

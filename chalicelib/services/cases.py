@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.auth import Officer
     from chalicelib.domain.catalogue import Catalogue, Procedure
     from chalicelib.domain.documents import CaseDocument
-    from chalicelib.domain.upload_links import IssuedLink
+    from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.case_ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
     from chalicelib.services.notices import Notifier
@@ -43,7 +43,9 @@ class CaseDeps:
     notifier: Notifier
     catalogue: Callable[[], Catalogue]
     clock_ms: Callable[[], int]
-    issue_link: Callable[[Case, str], IssuedLink]  # a fresh secure upload link for the case, and why it was issued
+    issue_link: Callable[
+        [Case, LinkPurpose], IssuedLink
+    ]  # a fresh secure upload link for the case, and why it was issued
     link_seconds: int = 300
     max_document_bytes: int = 10 * 1024 * 1024
 

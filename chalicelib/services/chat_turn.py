@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.catalogue import Catalogue
     from chalicelib.domain.conversation import Conversation
     from chalicelib.domain.outbound import Content
-    from chalicelib.domain.upload_links import IssuedLink
+    from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.offices import Office
     from chalicelib.services.case_ports import CaseRepository
     from chalicelib.services.conversation_ports import ConversationStore
@@ -35,7 +35,7 @@ class ChatDeps:
     default_office: str
     region_of: Callable[[str], str | None]  # the phone number's country, to guess a language
     clock_ms: Callable[[], int]
-    issue_link: Callable[[Case, str], IssuedLink]  # a fresh secure upload link ("link" command)
+    issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link ("link" command)
     page_url: str = "http://127.0.0.1:8000/u/"
     max_mb: int = 10
 

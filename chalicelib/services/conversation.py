@@ -17,6 +17,7 @@ from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.conversation import Command, ConversationState, normalise, parse_command
 from chalicelib.domain.inbound import MessageType
 from chalicelib.domain.outbound import OutboundMessage, Text
+from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import available_languages, translate
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
@@ -188,7 +189,7 @@ def _link(turn: Turn, deps: ChatDeps) -> None:
     if not wanted_items(case):
         turn.say("conv.status.nothing_missing")
         return
-    issued = deps.issue_link(case, "chat")
+    issued = deps.issue_link(case, LinkPurpose.CHAT)
     intro = translate("conv.link.intro", turn.language, case_ref=case.case_id)
     turn.replies.append(Text(f"{intro}\n\n{link_text(issued, deps.page_url, turn.language)}"))
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
     from chalicelib.domain.cases import Case
     from chalicelib.domain.catalogue import Catalogue
-    from chalicelib.domain.upload_links import IssuedLink
+    from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.case_ports import CaseRepository
     from chalicelib.services.notices import Notifier
     from chalicelib.services.reminder_ports import ReminderJob
@@ -56,7 +56,7 @@ class DeliveryDeps:
     notifier: Notifier
     opted_out: Callable[[ApplicantRef], bool]
     catalogue: Callable[[], Catalogue]
-    issue_link: Callable[[Case, str], IssuedLink]  # a fresh secure upload link for document reminders
+    issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link for document reminders
 
 
 def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str, reason: str, now: int) -> Delivery:

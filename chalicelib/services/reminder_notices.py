@@ -14,6 +14,7 @@ from chalicelib.domain.templates import (
     REMINDER_EXPIRY,
     REMINDER_REJECTED,
 )
+from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
 from chalicelib.services.notices import Notice
 
@@ -30,7 +31,7 @@ def _titles(codes: list[str] | tuple[str, ...], language: str) -> list[str]:
 
 
 def _documents_notice(
-    case: Case, state: ItemState, key: str, kind: ReminderKind, link: Callable[[Case, str], IssuedLink]
+    case: Case, state: ItemState, key: str, kind: ReminderKind, link: Callable[[Case, LinkPurpose], IssuedLink]
 ) -> Notice:
     codes = [i.code for i in case.checklist.items if i.outstanding and i.state is state]
     titles = _titles(codes, case.applicant.language)
@@ -40,7 +41,7 @@ def _documents_notice(
         {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
         template,
         template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
-        link=link(case, "reminder"),
+        link=link(case, LinkPurpose.REMINDER),
     )
 
 
@@ -77,7 +78,7 @@ def _expiry_notice(case: Case, catalogue: Catalogue) -> Notice:
 
 
 def reminder_notice(
-    case: Case, kind: ReminderKind, catalogue: Catalogue, link: Callable[[Case, str], IssuedLink]
+    case: Case, kind: ReminderKind, catalogue: Catalogue, link: Callable[[Case, LinkPurpose], IssuedLink]
 ) -> Notice:
     """The notice for a reminder of ``kind`` about ``case``, in the applicant's language.
 

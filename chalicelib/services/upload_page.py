@@ -18,7 +18,15 @@ from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.photo_metadata import DamagedImage, strip_location
-from chalicelib.domain.upload_links import IssuedLink, LinkState, LinkUnavailable, issue, token_hash, well_formed
+from chalicelib.domain.upload_links import (
+    IssuedLink,
+    LinkPurpose,
+    LinkState,
+    LinkUnavailable,
+    issue,
+    token_hash,
+    well_formed,
+)
 from chalicelib.domain.uploads import (
     Upload,
     UploadNotFound,
@@ -82,7 +90,7 @@ class UploadPage:
     max_bytes: int
 
 
-def issue_link(deps: UploadDeps, case: Case, issued_for: str) -> IssuedLink:
+def issue_link(deps: UploadDeps, case: Case, issued_for: LinkPurpose) -> IssuedLink:
     """A new link to ``case``'s page (the token is returned once, here)."""
     issued = issue(case.case_id, case.office, deps.clock_ms(), deps.link_seconds, issued_for)
     deps.links.add(issued.link)
@@ -194,6 +202,8 @@ def _checked(upload: Upload, body: bytes, sha256_hex: str, max_bytes: int) -> by
         raise UploadRefused(UploadProblem.EMPTY)
     if len(body) > max_bytes:
         raise UploadRefused(UploadProblem.TOO_LARGE)
+    if len(body) != upload.size_bytes:  # the browser announced its file's exact size
+        raise UploadRefused(UploadProblem.MISMATCH)
     real = sniffed_type(body)
     if real is None:
         raise UploadRefused(UploadProblem.WRONG_TYPE)

@@ -15,7 +15,7 @@ from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.cases import CaseApplicant, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import ItemState, Rejection, RejectionReason
-from chalicelib.domain.upload_links import LinkState, LinkUnavailable, token_hash
+from chalicelib.domain.upload_links import LinkPurpose, LinkState, LinkUnavailable, token_hash
 from chalicelib.domain.uploads import UploadNotFound, UploadProblem, UploadRefused, UploadState
 from chalicelib.services import case_actions, upload_link_admin
 from chalicelib.services import upload_page as pages
@@ -67,7 +67,7 @@ def _requested(container: Container, case_id: str, count: int = 2) -> list[str]:
 
 
 def _link(deps: UploadDeps, container: Container, case_id: str) -> str:
-    return pages.issue_link(deps, container.cases.get(case_id), "chat").token
+    return pages.issue_link(deps, container.cases.get(case_id), LinkPurpose.CHAT).token
 
 
 def _uploaded(deps: UploadDeps, token: str, item: str, body: bytes, content_type: str) -> str:
@@ -106,7 +106,7 @@ def test_a_link_opens_its_own_case_and_counts_each_use(container: Container, dep
     assert (page.case_id, page.language) == (case_id, "en")
     assert [item.code for item in page.wanted] == codes  # what the office asked for, not the whole checklist
     pages.open_page(deps, token)
-    (link,) = [link for link in deps.links.for_case(case_id) if link.issued_for == "chat"]
+    (link,) = [link for link in deps.links.for_case(case_id) if link.issued_for is LinkPurpose.CHAT]
     assert link.uses == 2
 
 
@@ -233,23 +233,30 @@ def test_a_photos_location_is_stripped_and_its_orientation_kept(container: Conta
 
 
 @pytest.mark.parametrize(
-    ("declared", "body", "digest", "problem"),
+    ("declared", "body", "announced", "digest", "problem"),
     [
-        ("application/pdf", _jpeg(), None, UploadProblem.MISMATCH),  # a JPEG announced as a PDF
-        ("image/jpeg", PNG, None, UploadProblem.MISMATCH),
-        ("application/pdf", b"MZ\x90\x00 an executable", None, UploadProblem.WRONG_TYPE),
-        ("application/pdf", PDF, "0" * 64, UploadProblem.DAMAGED),
-        ("image/jpeg", b"\xff\xd8\xff\xe1\x00", None, UploadProblem.DAMAGED),  # a JPEG cut short
-        ("application/pdf", b"%PDF-" + bytes(64 * 1024), None, UploadProblem.TOO_LARGE),  # over the cap in storage
+        ("application/pdf", _jpeg(), None, None, UploadProblem.MISMATCH),  # a JPEG announced as a PDF
+        ("image/jpeg", PNG, None, None, UploadProblem.MISMATCH),
+        ("application/pdf", PDF, len(PDF) + 1, None, UploadProblem.MISMATCH),  # not the size announced
+        ("application/pdf", b"MZ\x90\x00 an executable", None, None, UploadProblem.WRONG_TYPE),
+        ("application/pdf", PDF, None, "0" * 64, UploadProblem.DAMAGED),
+        ("image/jpeg", b"\xff\xd8\xff\xe1\x00", None, None, UploadProblem.DAMAGED),  # a JPEG cut short
+        ("application/pdf", b"%PDF-" + bytes(64 * 1024), 100, None, UploadProblem.TOO_LARGE),  # over the cap
     ],
 )
 def test_a_file_that_is_not_what_was_announced_is_refused_and_deleted(
-    container: Container, deps: UploadDeps, declared: str, body: bytes, digest: str | None, problem: UploadProblem
+    container: Container,
+    deps: UploadDeps,
+    declared: str,
+    body: bytes,
+    announced: int | None,
+    digest: str | None,
+    problem: UploadProblem,
 ) -> None:
     case_id = _case(container)
     code = _requested(container, case_id, 1)[0]
     token = _link(deps, container, case_id)
-    upload, form = pages.start_upload(deps, token, code, declared, 100)
+    upload, form = pages.start_upload(deps, token, code, declared, announced or len(body))
     deps.storage.put(form.fields["key"], body, declared)
     with pytest.raises(UploadRefused) as raised:
         pages.confirm_upload(deps, token, upload.upload_id, digest or _sha(body))

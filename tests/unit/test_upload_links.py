@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.upload_links import (
     TOKEN_LENGTH,
+    LinkPurpose,
     LinkState,
     UploadLink,
     issue,
@@ -29,7 +30,7 @@ def test_a_token_is_43_url_safe_characters_and_never_repeats() -> None:
 
 
 def test_the_link_keeps_only_the_hash_and_names_no_person() -> None:
-    issued = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, "documents_request")
+    issued = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, LinkPurpose.DOCUMENTS_REQUEST)
     assert issued.link.token_hash == hashlib.sha256(issued.token.encode()).hexdigest()
     assert issued.token not in repr(issued.link)
     assert issued.link.link_id not in issued.token
@@ -48,20 +49,20 @@ def test_well_formed_means_exactly_43_base64url_characters(text: str) -> None:
 
 
 def test_a_link_expires_at_its_time_not_a_millisecond_later() -> None:
-    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, "chat").link
+    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, LinkPurpose.CHAT).link
     assert link.state(NOW + DAY_S * 1000 - 1, max_uses=100) is LinkState.ACTIVE
     assert link.state(NOW + DAY_S * 1000, max_uses=100) is LinkState.EXPIRED
 
 
 def test_revocation_wins_over_everything_and_keeps_its_first_time() -> None:
-    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, "chat").link
+    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, LinkPurpose.CHAT).link
     revoked = link.revoked(NOW + 5, "officer-1")
     assert revoked.state(NOW + 6, max_uses=100) is LinkState.REVOKED
     assert revoked.revoked(NOW + 99, "officer-2") == revoked
 
 
 def test_a_link_used_more_than_any_applicant_would_is_exhausted() -> None:
-    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, "chat").link
+    link = issue("AN-ABCDEFGH", "AN", NOW, DAY_S, LinkPurpose.CHAT).link
     assert UploadLink(**{**_fields(link), "uses": 100}).state(NOW, max_uses=100) is LinkState.ACTIVE
     assert UploadLink(**{**_fields(link), "uses": 101}).state(NOW, max_uses=100) is LinkState.EXHAUSTED
 

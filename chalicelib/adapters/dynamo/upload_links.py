@@ -12,7 +12,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.case_models import CaseRecordModel
-from chalicelib.domain.upload_links import UploadLink
+from chalicelib.domain.upload_links import LinkPurpose, UploadLink
 from chalicelib.domain.uploads import Upload, UploadProblem, UploadState
 
 UNBOUND = "unbound-table"
@@ -59,7 +59,7 @@ def _link(model: UploadLinkModel) -> UploadLink:
         office=model.office,
         created_at_ms=int(model.created_at),
         expires_at_ms=int(model.expires_at_ms),
-        issued_for=model.issued_for,
+        issued_for=LinkPurpose(model.issued_for),
         uses=int(model.uses or 0),
         revoked_at_ms=int(model.revoked_at) if model.revoked_at is not None else None,
         revoked_by=model.revoked_by,
@@ -77,7 +77,7 @@ class DynamoUploadLinkStore:
             office=link.office,
             created_at=link.created_at_ms,
             expires_at_ms=link.expires_at_ms,
-            issued_for=link.issued_for,
+            issued_for=link.issued_for.value,
             uses=0,
             expires_at=datetime.fromtimestamp(link.expires_at_ms / 1000, UTC) + KEEP_AFTER_EXPIRY,
         ).save(condition=UploadLinkModel.token_hash.does_not_exist())
