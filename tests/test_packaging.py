@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -114,3 +115,55 @@ def test_the_merged_template_wires_the_stream_and_the_environment(package: Path)
     assert source["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["InboundFailuresQueue", "Arn"]}
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["INBOUND_TABLE"] == {"Ref": "InboundTable"}
+
+
+def _references(node: object) -> set[str]:
+    """Every logical id ``node`` names through Ref, Fn::GetAtt or Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else str(value).split(".")[0])
+            elif key == "Fn::Sub":
+                text, extra = (value, {}) if isinstance(value, str) else (value[0], value[1])
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)} | _references(extra)
+            else:
+                found |= _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _references(item)
+    return found
+
+
+def test_the_merged_template_has_no_circular_dependency(package: Path) -> None:
+    """CloudFormation refuses a cycle (and cfn-lint does not see one that goes through SAM's Globals): e.g. a
+    function's environment naming the API, whose integration names the function."""
+    template = json.loads((package / "sam.json").read_text())
+    resources = template["Resources"]
+    shared = _references(template.get("Globals", {}).get("Function", {}))
+    graph = {
+        name: (_references(body) | (shared if body["Type"] == "AWS::Serverless::Function" else set())) & set(resources)
+        for name, body in resources.items()
+    }
+
+    def cycle_from(start: str) -> list[str] | None:
+        path, seen = [start], set()
+        stack = [(start, iter(sorted(graph[start])))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                seen.add(node)
+            elif child == start:
+                return [*path, start]
+            elif child not in seen and child not in path:
+                path.append(child)
+                stack.append((child, iter(sorted(graph[child]))))
+        return None
+
+    cycles = [cycle for name in graph if (cycle := cycle_from(name))]
+    assert cycles == [], cycles[0]
