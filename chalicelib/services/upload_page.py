@@ -178,16 +178,18 @@ def confirm_upload(deps: UploadDeps, token: str, upload_id: str, sha256_hex: str
     if upload is None:
         raise UploadNotFound(upload_id)
     if upload.state is UploadState.RECEIVED:
-        return upload, page_of(deps.cases.get(case.case_id), link, deps.max_bytes)
+        return upload, page_of(case, link, deps.max_bytes)
     if upload.state is UploadState.REFUSED:
         raise UploadRefused(upload.problem or UploadProblem.DAMAGED)
     body = deps.storage.fetch(upload.staging_key, deps.max_bytes)
     if body is None:
         # Not recorded as refused: the browser may confirm again once its upload has really finished.
         raise UploadRefused(UploadProblem.NOT_RECEIVED)
+    # A confirmation that stopped after attaching the document (and is now retried) finds the item holding it.
+    attached = any(i.code == upload.item_code and i.document_id == upload.upload_id for i in case.checklist.items)
     try:
         cleaned = _checked(upload, body, sha256_hex, deps.max_bytes)
-        if not _wanted(case, upload.item_code):
+        if not attached and not _wanted(case, upload.item_code):
             raise UploadRefused(UploadProblem.NOT_WANTED)
     except UploadRefused as refused:
         _refuse(deps, upload, case.office, refused.problem)

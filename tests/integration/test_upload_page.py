@@ -338,3 +338,38 @@ def test_a_token_never_reaches_another_case(container: Container, deps: UploadDe
     upload, form = pages.start_upload(deps, my_token, code, "application/pdf", len(PDF))
     assert form.fields["key"].startswith(f"uploads/{mine}/") and upload.case_id == mine
     assert container.cases.get(theirs).checklist.item(code).state is ItemState.MISSING
+
+
+def test_a_confirmation_that_stopped_half_way_completes_when_retried(container: Container, deps: UploadDeps) -> None:
+    case_id = _case(container)
+    code = _requested(container, case_id, 1)[0]
+    token = _link(deps, container, case_id)
+    upload_id = _uploaded(deps, token, code, PDF, "application/pdf")
+
+    class Crash(Exception):
+        pass
+
+    def crash(_: object) -> None:
+        raise Crash
+
+    broken = replace(deps, uploads=_Failing(deps.uploads, crash))  # dies after the item got its document
+    with pytest.raises(Crash):
+        pages.confirm_upload(broken, token, upload_id, _sha(PDF))
+    assert container.cases.get(case_id).checklist.item(code).document_id == upload_id
+    upload, page = pages.confirm_upload(deps, token, upload_id, _sha(PDF))  # the browser asks again
+    assert upload.state is UploadState.RECEIVED and [i.code for i in page.received] == [code]
+    assert len(container.cases.documents(case_id)) == 1
+    assert deps.storage.fetch(f"uploads/{case_id}/{upload_id}", deps.max_bytes) is None
+
+
+class _Failing:
+    """An upload store whose ``save`` fails (the others pass through)."""
+
+    def __init__(self, inner: Any, fail: Any) -> None:
+        self._inner, self._fail = inner, fail
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def save(self, upload: Any) -> None:
+        self._fail(upload)
