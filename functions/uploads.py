@@ -39,10 +39,8 @@ JSON_HEADERS: dict[str, str | list[str]] = {
 }
 
 
-def _storage_origin() -> str | None:
-    storage = container().upload_deps.storage
-    origin = getattr(storage, "post_origin", None)
-    return origin if isinstance(origin, str) else None
+def _storage_origin() -> str:
+    return container().upload_deps.storage.post_origin
 
 
 def _unavailable(exc: LinkUnavailable) -> Response:

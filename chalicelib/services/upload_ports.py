@@ -59,6 +59,11 @@ class PresignedPost:
 class UploadStorage(Protocol):
     """The encrypted bucket, seen from the upload page."""
 
+    @property
+    def post_origin(self) -> str:
+        """The origin the browser posts files to (the page's Content-Security-Policy allows it)."""
+        ...
+
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in_s: int) -> PresignedPost:
         """A form that may write exactly ``key``, with this content type and at most ``max_bytes``."""
         ...
