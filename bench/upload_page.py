@@ -13,10 +13,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import statistics
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from bench.measure import CallCounter, timing
 
 if TYPE_CHECKING:
     from bench.environment import LocalAws
@@ -24,31 +24,6 @@ if TYPE_CHECKING:
 ITERATIONS = 40
 WARMUP = 5
 PDF_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """Latency percentiles in milliseconds."""
-
-    p50: float
-    p99: float
-    n: int
-
-
-def _timing(samples: list[float]) -> Timing:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return Timing(statistics.median(ordered) * 1000, p99 * 1000, len(ordered))
-
-
-class CallCounter:
-    """Counts AWS requests leaving botocore clients."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, **_: Any) -> None:
-        self.calls += 1
 
 
 def _pdf() -> bytes:
@@ -101,7 +76,7 @@ def _strip_figures() -> dict[str, Any]:
         start = time.perf_counter()
         hashlib.sha256(photo).hexdigest()
         hashing.append(time.perf_counter() - start)
-    return {"strip": _timing(strip), "sha256": _timing(hashing), "photo_mb": len(photo) / 1024 / 1024}
+    return {"strip": timing(strip), "sha256": timing(hashing), "photo_mb": len(photo) / 1024 / 1024}
 
 
 class Journey:
@@ -175,7 +150,7 @@ def run(local: LocalAws) -> dict[str, Any]:
             if i >= WARMUP:
                 timed.append(elapsed)
                 bare_timed.append(bare_elapsed)
-    figures = {"weight": weight, "calls": calls, "confirm": _timing(timed), "bare": _timing(bare_timed)}
+    figures = {"weight": weight, "calls": calls, "confirm": timing(timed), "bare": timing(bare_timed)}
     return figures | _strip_figures()
 
 

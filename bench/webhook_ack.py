@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from bench.measure import CallCounter, timing
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,21 +23,6 @@ if TYPE_CHECKING:
 ITERATIONS = 300
 BATCH_ITERATIONS = 30
 WARMUP = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """Latency percentiles in milliseconds."""
-
-    p50: float
-    p99: float
-    n: int
-
-
-def _timing(samples: list[float]) -> Timing:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return Timing(statistics.median(ordered) * 1000, p99 * 1000, len(ordered))
 
 
 def _payload(first: int, count: int, applicants: int) -> dict[str, Any]:
@@ -62,20 +47,6 @@ def _payload(first: int, count: int, applicants: int) -> dict[str, Any]:
         "object": "whatsapp_business_account",
         "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
     }
-
-
-class CallCounter:
-    """Counts AWS requests leaving botocore clients (PynamoDB's and boto3's alike)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, **_: Any) -> None:
-        self.calls += 1
-
-    def attach(self, client: Any) -> None:
-        """Hook one botocore client."""
-        client.meta.events.register("before-send", self)
 
 
 def run(local: LocalAws) -> dict[str, Any]:
@@ -137,9 +108,9 @@ def run(local: LocalAws) -> dict[str, Any]:
         calls_duplicate = counter.calls
 
     return {
-        "single": _timing(single),
-        "batch": _timing(batch),
-        "bare_put": _timing(bare),
+        "single": timing(single),
+        "batch": timing(batch),
+        "bare_put": timing(bare),
         "calls_per_message_single": calls_single,
         "calls_per_message_batch": calls_batch,
         "calls_duplicate": calls_duplicate,

@@ -131,17 +131,17 @@ def _upload(data: dict[str, Any]) -> Upload:
     )
 
 
+def _record(upload: Upload) -> CaseRecordModel:
+    return CaseRecordModel(
+        upload.case_id, f"upload#{upload.upload_id}", kind="upload", at=upload.created_at_ms, data=_upload_data(upload)
+    )
+
+
 class DynamoUploadStore:
     """Uploads as ``upload#<id>`` records in the case records table (one partition per case)."""
 
     def add(self, upload: Upload) -> None:
-        CaseRecordModel(
-            upload.case_id,
-            f"upload#{upload.upload_id}",
-            kind="upload",
-            at=upload.created_at_ms,
-            data=_upload_data(upload),
-        ).save(condition=CaseRecordModel.record_id.does_not_exist())
+        _record(upload).save(condition=CaseRecordModel.record_id.does_not_exist())
 
     def get(self, case_id: str, upload_id: str) -> Upload | None:
         try:
@@ -151,10 +151,4 @@ class DynamoUploadStore:
         return _upload(dict(record.data or {}))
 
     def save(self, upload: Upload) -> None:
-        CaseRecordModel(
-            upload.case_id,
-            f"upload#{upload.upload_id}",
-            kind="upload",
-            at=upload.created_at_ms,
-            data=_upload_data(upload),
-        ).save()
+        _record(upload).save()
