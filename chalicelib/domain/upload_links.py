@@ -9,6 +9,7 @@ an opaque reference) and the office.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -19,6 +20,8 @@ TOKEN_BYTES = 32
 # What a token looks like in a URL: base64url, 43 characters for 32 bytes. Anything else is refused before a lookup.
 TOKEN_LENGTH = 43
 _TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_TOKEN_IN_URL = re.compile(r"(/u/)[A-Za-z0-9_-]{43}")
+HIDDEN_TOKEN = "…"
 
 
 class LinkState(StrEnum):
@@ -57,6 +60,12 @@ def new_token() -> str:
 def well_formed(token: str) -> bool:
     """Whether ``token`` could be one of ours (checked before any lookup, so junk costs no read)."""
     return len(token) == TOKEN_LENGTH and set(token) <= _TOKEN_ALPHABET
+
+
+def without_tokens(text: str) -> str:
+    """``text`` with the token of any upload link in it hidden: a token is sent, never kept (not even in the
+    record of the message that carried it)."""
+    return _TOKEN_IN_URL.sub(rf"\g<1>{HIDDEN_TOKEN}", text)
 
 
 def token_hash(token: str) -> str:

@@ -185,6 +185,27 @@ def test_the_store_keeps_only_the_tokens_hash(api: Api, gateway: FakeGateway, co
     assert token_hash(token) == hashlib.sha256(token.encode()).hexdigest() and token_hash(token) in values
 
 
+def test_the_record_of_a_sent_message_never_keeps_the_token(
+    api: Api, client: Client, gateway: FakeGateway, container: Container
+) -> None:
+    """Templates (URL button), texts in the window and the chat's link reply are recorded without their tokens."""
+    case, _ = _requested(api, gateway)  # outside the window: the template's URL button
+    tokens = [_sent_token(gateway)]
+    _applicant_writes(container)
+    _request(api, case["id"], list(case["missing"])[2:3])  # inside it: a text with the URL
+    tokens.append(_sent_token(gateway))
+    phone = Phone(client, gateway)
+    phone.text("hello")
+    phone.choose("lang.en")
+    [reply] = phone.text("link")
+    assert isinstance(reply, Text)
+    tokens.append(_token_in(reply.body))
+    items = container.client("dynamodb").scan(TableName=container.settings.outbound_table)["Items"]
+    assert all(token not in json.dumps(items) for token in tokens)
+    contents = json.dumps([json.loads(item["content"]["S"]) for item in items], ensure_ascii=False)
+    assert contents.count("/u/…") == 2 and contents.count('"url_button_parameter": "…"') == 1
+
+
 @pytest.mark.parametrize("word", ["link", "carica", "LINK"])
 def test_the_link_command_sends_a_working_link_to_an_applicant_waiting_for_documents(
     api: Api, client: Client, gateway: FakeGateway, word: str

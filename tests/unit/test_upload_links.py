@@ -16,6 +16,7 @@ from chalicelib.domain.upload_links import (
     issue,
     new_token,
     well_formed,
+    without_tokens,
 )
 from chalicelib.domain.uploads import new_upload_id, staging_key, well_formed_upload_id
 
@@ -76,3 +77,9 @@ def test_an_upload_key_is_always_under_its_own_case() -> None:
 
 def _fields(link: UploadLink) -> dict[str, object]:
     return {name: getattr(link, name) for name in link.__slots__}
+
+
+def test_a_token_in_a_link_is_hidden_from_what_is_kept() -> None:
+    token = new_token()
+    text = f"Open https://host/api/u/{token} today.\nhttps://host/u/short stays."
+    assert without_tokens(text) == "Open https://host/api/u/… today.\nhttps://host/u/short stays."
