@@ -130,6 +130,18 @@
     });
   }
 
+  // The file is in storage: a lost answer (weak connection) is asked again; confirming twice is harmless.
+  function confirmWithRetries(path, digest, attempt) {
+    return api(path, { sha256: digest }).catch(function (error) {
+      if (error.code || attempt >= ATTEMPTS) throw error; // the app answered: no point asking again
+      return new Promise(function (resolve) {
+        setTimeout(resolve, 1000 * attempt);
+      }).then(function () {
+        return confirmWithRetries(path, digest, attempt + 1);
+      });
+    });
+  }
+
   function received(item) {
     progress(item, null);
     show(item, "✓ " + say("state-received"), "ok");
@@ -159,7 +171,7 @@
           progress(item, 0);
           return postWithRetries(ticket.form, blob, item, 1).then(function () {
             show(item, say("state-checking"));
-            return api("/uploads/" + ticket.upload_id, { sha256: digest });
+            return confirmWithRetries("/uploads/" + ticket.upload_id, digest, 1);
           });
         });
       })
