@@ -1,7 +1,8 @@
 // Sportello: the secure upload page's only script (served as /assets/upload.js; no inline script anywhere).
 // For each file: shrink big photos on the phone (fewer bytes on a weak connection, and the re-encoding drops
 // photo metadata), compute its SHA-256, ask the app for a one-key upload form, post the file straight to
-// storage with a progress bar, then ask the app to check it. Texts come from data- attributes of #texts.
+// storage with a progress bar, then ask the app to check it. Photos taken with the camera button are pages: they
+// are collected until "Send", and several go as one PDF. Texts come from data- attributes of #texts.
 "use strict";
 (function () {
   var texts = document.getElementById("texts");
@@ -37,8 +38,8 @@
   }
 
   function busy(item, value) {
-    item.querySelectorAll("input").forEach(function (input) {
-      input.disabled = value;
+    item.querySelectorAll("input, button").forEach(function (control) {
+      control.disabled = value;
     });
   }
 
@@ -149,7 +150,7 @@
     item.querySelector(".actions").hidden = true;
   }
 
-  function send(item, file) {
+  function send(item, file, onFailure) {
     busy(item, true);
     show(item, say("state-preparing"));
     var code = item.getAttribute("data-item");
@@ -176,6 +177,7 @@
         });
       })
       .then(function () {
+        item.pages = [];
         received(item);
       })
       .catch(function (error) {
@@ -186,15 +188,118 @@
         progress(item, null);
         show(item, error.code ? problemText(error.code) : say("state-failed"), "err");
         busy(item, false);
+        if (onFailure) onFailure();
       });
   }
 
+  // A document of several pages, photographed page by page: each photo becomes a JPEG page (re-encoding drops
+  // photo metadata), and "Send" posts one PDF of them all (one photo goes as it is).
+  function toPage(file) {
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve, reject) {
+        canvas.toBlob(function (blob) {
+          if (blob) resolve({ blob: blob, width: canvas.width, height: canvas.height });
+          else reject(new Error("encode"));
+        }, "image/jpeg", 0.85);
+      });
+    });
+  }
+
+  // The smallest valid PDF: one A4-wide page per JPEG, drawn full page (DCTDecode: the JPEG bytes as they are).
+  function pdfOf(pages) {
+    return Promise.all(pages.map(function (page) {
+      return page.blob.arrayBuffer();
+    })).then(function (buffers) {
+      var encoder = new TextEncoder();
+      var parts = [];
+      var offsets = [];
+      var length = 0;
+      function add(part) {
+        var bytes = typeof part === "string" ? encoder.encode(part) : part;
+        parts.push(bytes);
+        length += bytes.length;
+      }
+      function object(number, body) {
+        offsets[number] = length;
+        add(number + " 0 obj\n" + body[0]);
+        if (body.length > 1) add(body[1]);
+        add((body[2] || "") + "\nendobj\n");
+      }
+      var count = pages.length;
+      var kids = pages.map(function (_, i) {
+        return 3 + 3 * i + " 0 R";
+      }).join(" ");
+      add("%PDF-1.4\n");
+      object(1, ["<< /Type /Catalog /Pages 2 0 R >>"]);
+      object(2, ["<< /Type /Pages /Kids [" + kids + "] /Count " + count + " >>"]);
+      pages.forEach(function (page, i) {
+        var n = 3 + 3 * i;
+        var width = 595;
+        var height = Math.round((595 * page.height) / page.width);
+        var image = new Uint8Array(buffers[i]);
+        var draw = "q " + width + " 0 0 " + height + " 0 0 cm /Im0 Do Q";
+        object(n, ["<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + width + " " + height + "] " +
+          "/Resources << /XObject << /Im0 " + (n + 1) + " 0 R >> >> /Contents " + (n + 2) + " 0 R >>"]);
+        object(n + 1, ["<< /Type /XObject /Subtype /Image /Width " + page.width + " /Height " + page.height +
+          " /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length " + image.length +
+          " >>\nstream\n", image, "\nendstream"]);
+        object(n + 2, ["<< /Length " + draw.length + " >>\nstream\n" + draw + "\nendstream"]);
+      });
+      var size = 3 + 3 * count;
+      var xref = length;
+      add("xref\n0 " + size + "\n0000000000 65535 f \n");
+      for (var k = 1; k < size; k++) add(("0000000000" + offsets[k]).slice(-10) + " 00000 n \n");
+      add("trailer\n<< /Size " + size + " /Root 1 0 R >>\nstartxref\n" + xref + "\n%%EOF\n");
+      return new Blob(parts, { type: "application/pdf" });
+    });
+  }
+
+  function addPage(item, file) {
+    busy(item, true);
+    show(item, say("state-preparing"));
+    toPage(file)
+      .then(function (page) {
+        item.pages.push(page);
+        show(item, say("pages-ready").replace("{count}", String(item.pages.length)));
+        item.querySelector("button.send").hidden = false;
+      }, function () {
+        show(item, problemText("wrong_type"), "err"); // a format the browser cannot read
+      })
+      .then(function () {
+        busy(item, false);
+      });
+  }
+
+  function sendPages(item) {
+    var pages = item.pages;
+    if (!pages.length) return;
+    item.querySelector("button.send").hidden = true;
+    var ready = pages.length === 1 ? Promise.resolve(pages[0].blob) : pdfOf(pages);
+    ready.then(function (blob) {
+      send(item, blob, function () {
+        item.querySelector("button.send").hidden = false; // failed: the pages are kept for another try
+      });
+    });
+  }
+
   document.querySelectorAll("li.item").forEach(function (item) {
+    item.pages = [];
     item.querySelectorAll("input[type=file]").forEach(function (input) {
       input.addEventListener("change", function () {
-        if (input.files && input.files[0]) send(item, input.files[0]);
+        var file = input.files && input.files[0];
         input.value = "";
+        if (!file) return;
+        if (input.hasAttribute("capture")) addPage(item, file);
+        else send(item, file);
       });
+    });
+    item.querySelector("button.send").addEventListener("click", function () {
+      sendPages(item);
     });
   });
 })();

@@ -113,7 +113,8 @@ def _item(item: PageItem, language: str, index: int) -> str:
         f'capture="environment" aria-describedby="t-{index}"><span>{_t("upload.take_photo", language)}</span></label>'
         f'<label class="btn" for="{file}"><input id="{file}" type="file" '
         f'accept="image/jpeg,image/png,application/pdf,.pdf,.jpg,.jpeg,.png" aria-describedby="t-{index}">'
-        f"<span>{_t('upload.choose_file', language)}</span></label></div>"
+        f"<span>{_t('upload.choose_file', language)}</span></label>"
+        f'<button type="button" class="btn primary send" hidden>{_t("upload.send", language)}</button></div>'
         '<progress max="100" value="0" hidden></progress><p class="status" role="status" aria-live="polite"></p></li>'
     )
 
@@ -125,6 +126,8 @@ def _texts(page: UploadPage) -> str:
     for problem in UploadProblem:
         text = _t(f"upload.problem.{problem.value}", page.language, max_mb=max_mb)
         attributes.append(f'data-problem-{problem.value.replace("_", "-")}="{text}"')
+    # {count} is filled in by the script.
+    attributes.append(f'data-pages-ready="{_t("upload.pages_ready", page.language, count="{count}")}"')
     attributes.append(f'data-max-bytes="{page.max_bytes}"')
     return f'<div id="texts" hidden {" ".join(attributes)}></div>'
 

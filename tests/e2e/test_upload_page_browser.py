@@ -335,7 +335,7 @@ def test_an_applicant_uploads_a_pdf_and_a_photo_from_the_phone(local_system: Loc
     pdf_file = {"name": "permit.pdf", "mimeType": "application/pdf", "buffer": pdf}
     _pick(watch, first, "input:not([capture])", pdf_file)  # the "choose a file" button
     photo_file = {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}
-    _pick(watch, second, "input[capture]", photo_file)  # the "take a photo" button
+    _pick(watch, second, "input:not([capture])", photo_file)  # a photo from the gallery goes as it is
     _wait_received(watch, system, first)
     _wait_received(watch, system, second)
     received = "✓ " + translate("upload.state.received", "en")
@@ -386,6 +386,54 @@ def test_an_applicant_uploads_a_pdf_and_a_photo_from_the_phone(local_system: Loc
     assert translate("upload.unavailable.revoked", "en") in text
     assert "write “link” in the WhatsApp chat" in text
     assert page.locator("script").count() == 0 and page.locator("input").count() == 0
+    watch.check_api_answers()
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """How many pages a PDF says it has, after checking that its cross-reference table points at its objects."""
+    assert pdf.startswith(b"%PDF-1.4\n") and pdf.endswith(b"%%EOF\n")
+    xref_at = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    table = pdf[xref_at:].split(b"trailer", 1)[0].split(b"\n")
+    assert table[0] == b"xref"
+    size = int(table[1].split()[1])
+    for number in range(1, size):
+        offset = int(table[2 + number][:10])
+        assert pdf[offset:].startswith(f"{number} 0 obj".encode()), number
+    return int(pdf.split(b"/Count ", 1)[1].split(b" ", 1)[0])
+
+
+def test_a_document_photographed_page_by_page_arrives_as_one_pdf(local_system: LocalSystem, watch: Watch) -> None:
+    """The camera button collects pages; "Send" posts one PDF of them, which the office downloads."""
+    system, page = local_system, watch.page
+    officer = Officer(system, "AN", "officer", "m.rossi")
+    phone = _phone_number()
+    case = _register(officer, phone, "en")
+    code = case["missing"][0]
+    link, _ = _request_link(system, officer, case, [code])
+    assert watch.open(link).status == 200
+    item = f'li.item[data-item="{code}"]'
+    send = page.locator(f"{item} button.send")
+    assert not send.is_visible()
+    photo = base64.b64decode(page.evaluate(JPEG_FROM_CANVAS))
+    for number in (1, 2):
+        _pick(watch, code, "input[capture]", {"name": f"page{number}.jpg", "mimeType": "image/jpeg", "buffer": photo})
+        ready = translate("upload.pages_ready", "en", count=str(number))
+        page.wait_for_function(
+            "([selector, text]) => document.querySelector(selector).textContent === text",
+            arg=[f"{item} .status", ready],
+            timeout=UPLOAD_MS,
+        )
+    assert watch.storage_posts == 0  # nothing leaves before "Send"
+    send.click()
+    _wait_received(watch, system, code)
+    assert watch.storage_posts == 1 and watch.problems == []
+    status, view = officer.call("get", f"/api/cases/{case['id']}")
+    assert status == 200
+    (document,) = [d for d in view["documents"] if d["item"] == code]
+    assert (document["source"], document["content_type"]) == ("upload", "application/pdf")
+    pdf = requests.get(document["url"], timeout=10).content
+    assert _pdf_pages(pdf) == 2
+    assert pdf.count(b"/Filter /DCTDecode") == 2 and b"Exif" not in pdf  # re-encoded pages carry no metadata
     watch.check_api_answers()
 
 
