@@ -18,6 +18,7 @@ from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.api_secret import CursorKeyProvider
+    from chalicelib.adapters.documents import S3DocumentStorage
     from chalicelib.adapters.reminder_queue import SqsJobQueue
     from chalicelib.adapters.secrets import SecretsProvider
     from chalicelib.auth import TokenVerifier
@@ -188,7 +189,6 @@ class Container:
             region_of=phone_region,
             clock_ms=now_ms,
             issue_link=self.issue_link,
-            page_url=self.settings.upload_page_url,
             max_mb=self.settings.max_document_bytes // (1024 * 1024),
         )
 
@@ -272,16 +272,21 @@ class Container:
         )
 
     @cached_property
-    def document_storage(self) -> DocumentStorage:
+    def s3_documents(self) -> S3DocumentStorage:
+        """The media bucket's documents: officers' links, chat files, and the upload page's forms."""
         from chalicelib.adapters.documents import S3DocumentStorage
 
         return S3DocumentStorage(self.settings.media_bucket, lambda: self.client("s3"))
 
     @cached_property
+    def document_storage(self) -> DocumentStorage:
+        return self.s3_documents
+
+    @cached_property
     def notifier(self) -> Notifier:
         from chalicelib.services.notices import Notifier
 
-        return Notifier(self.messenger, self.applicants, now_ms, self.settings.upload_page_url)
+        return Notifier(self.messenger, self.applicants, now_ms)
 
     @cached_property
     def summaries(self) -> SummaryStore:
@@ -308,7 +313,6 @@ class Container:
 
     @cached_property
     def upload_deps(self) -> UploadDeps:
-        from chalicelib.adapters.documents import S3DocumentStorage
         from chalicelib.adapters.dynamo.upload_links import DynamoUploadLinkStore, DynamoUploadStore
         from chalicelib.services.upload_page import UploadDeps
 
@@ -316,9 +320,10 @@ class Container:
             links=DynamoUploadLinkStore(),
             uploads=DynamoUploadStore(),
             cases=self.cases,
-            storage=S3DocumentStorage(self.settings.media_bucket, lambda: self.client("s3")),
+            storage=self.s3_documents,
             audit=self.audit,
             clock_ms=now_ms,
+            page_url=self.settings.upload_page_url,
             link_seconds=self.settings.upload_link_seconds,
             post_seconds=self.settings.upload_post_seconds,
             max_uses=self.settings.upload_link_max_uses,

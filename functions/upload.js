@@ -43,25 +43,18 @@
     });
   }
 
+  // Large or unusual photos are redrawn as a JPEG of at most MAX_SIDE pixels: fewer bytes on a weak connection,
+  // and no photo metadata. A format the browser cannot draw goes as it is: the app decides.
   function shrink(file) {
     var isImage = /^image\//.test(file.type);
     var kept = file.type === "image/jpeg" || file.type === "image/png";
     if (!isImage || (kept && file.size <= SHRINK_ABOVE_BYTES) || !window.createImageBitmap) {
       return Promise.resolve(file);
     }
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) {
-          resolve(blob && (blob.size < file.size || !kept) ? blob : file);
-        }, "image/jpeg", 0.85);
-      });
+    return toJpeg(file).then(function (page) {
+      return page.blob.size < file.size || !kept ? page.blob : file;
     }, function () {
-      return file; // a format the browser cannot draw: the app decides
+      return file;
     });
   }
 
@@ -192,9 +185,8 @@
       });
   }
 
-  // A document of several pages, photographed page by page: each photo becomes a JPEG page (re-encoding drops
-  // photo metadata), and "Send" posts one PDF of them all (one photo goes as it is).
-  function toPage(file) {
+  // A photo redrawn as a JPEG of at most MAX_SIDE pixels, with its size (re-encoding drops photo metadata).
+  function toJpeg(file) {
     return createImageBitmap(file).then(function (bitmap) {
       var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
       var canvas = document.createElement("canvas");
@@ -210,6 +202,8 @@
     });
   }
 
+  // A document of several pages, photographed page by page: each photo is a JPEG page, and "Send" posts one PDF
+  // of them all (one photo goes as it is).
   // The smallest valid PDF: one A4-wide page per JPEG, drawn full page (DCTDecode: the JPEG bytes as they are).
   function pdfOf(pages) {
     return Promise.all(pages.map(function (page) {
@@ -262,7 +256,7 @@
   function addPage(item, file) {
     busy(item, true);
     show(item, say("state-preparing"));
-    toPage(file)
+    toJpeg(file)
       .then(function (page) {
         item.pages.push(page);
         show(item, say("pages-ready").replace("{count}", String(item.pages.length)));

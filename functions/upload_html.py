@@ -44,7 +44,7 @@ STYLE = (
     ".received li{padding:.3rem 0}.note,small{color:#444}"
 )
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-STATE_TEXTS = ("preparing", "sending", "checking", "received", "failed", "retry")
+STATE_TEXTS = ("preparing", "sending", "checking", "received", "failed")
 
 
 def security_headers(connect_origin: str | None) -> dict[str, str | list[str]]:

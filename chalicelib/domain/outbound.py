@@ -6,10 +6,11 @@ that Meta would refuse is never built, let alone sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import InvalidOutboundMessage
+from chalicelib.domain.upload_links import HIDDEN_TOKEN, without_tokens
 
 if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
@@ -169,6 +170,16 @@ class OutboundMessage:
     def is_template(self) -> bool:
         """True when the content may be sent outside the customer-service window."""
         return isinstance(self.content, Template)
+
+    def recorded_content(self) -> dict[str, Any]:
+        """What may be kept of the content: all of it but upload-link tokens, which are sent, never stored (a
+        template's URL button parameter is one; a text may carry one in its link)."""
+        content = asdict(self.content)
+        if content.get("url_button_parameter") is not None:
+            content["url_button_parameter"] = HIDDEN_TOKEN
+        if isinstance(content.get("body"), str):
+            content["body"] = without_tokens(content["body"])
+        return {"kind": type(self.content).__name__, **content}
 
 
 def _check_optional(value: str | None, what: str, maximum: int) -> None:

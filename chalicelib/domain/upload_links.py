@@ -116,14 +116,13 @@ class IssuedLink:
 
     token: str
     link: UploadLink
-
-    def url(self, base_url: str) -> str:
-        """The page's address under ``base_url`` (e.g. ``https://host/u/``)."""
-        return f"{base_url}{self.token}"
+    url: str  # the page's address: the token after the configured base (e.g. ``https://host/u/``)
 
 
-def issue(case_id: str, office: str, now_ms: int, lifetime_s: int, issued_for: LinkPurpose) -> IssuedLink:
-    """A new link to ``case_id``'s page, valid for ``lifetime_s``."""
+def issue(
+    case_id: str, office: str, now_ms: int, lifetime_s: int, *, issued_for: LinkPurpose, page_url: str
+) -> IssuedLink:
+    """A new link to ``case_id``'s page under ``page_url``, valid for ``lifetime_s``."""
     token = new_token()
     link = UploadLink(
         token_hash=token_hash(token),
@@ -134,4 +133,4 @@ def issue(case_id: str, office: str, now_ms: int, lifetime_s: int, issued_for: L
         expires_at_ms=now_ms + lifetime_s * 1000,
         issued_for=issued_for,
     )
-    return IssuedLink(token, link)
+    return IssuedLink(token, link, f"{page_url}{token}")

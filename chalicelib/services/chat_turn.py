@@ -36,7 +36,6 @@ class ChatDeps:
     region_of: Callable[[str], str | None]  # the phone number's country, to guess a language
     clock_ms: Callable[[], int]
     issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link ("link" command)
-    page_url: str = "http://127.0.0.1:8000/u/"
     max_mb: int = 10
 
 

@@ -191,7 +191,7 @@ def _link(turn: Turn, deps: ChatDeps) -> None:
         return
     issued = deps.issue_link(case, LinkPurpose.CHAT)
     intro = translate("conv.link.intro", turn.language, case_ref=case.case_id)
-    turn.replies.append(Text(f"{intro}\n\n{link_text(issued, deps.page_url, turn.language)}"))
+    turn.replies.append(Text(f"{intro}\n\n{link_text(issued, turn.language)}"))
 
 
 def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:

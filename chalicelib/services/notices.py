@@ -33,10 +33,10 @@ def template_parameter(value: str) -> str:
     return " ".join(value.split())[:1000]
 
 
-def link_text(link: IssuedLink, page_url: str, language: str) -> str:
+def link_text(link: IssuedLink, language: str) -> str:
     """The line that gives the applicant their secure upload page, and how long it works."""
     hours = max(1, (link.link.expires_at_ms - link.link.created_at_ms) // 3_600_000)
-    return translate("notice.upload_link", language, url=link.url(page_url), hours=str(hours))
+    return translate("notice.upload_link", language, url=link.url, hours=str(hours))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,6 @@ class Notifier:
     messenger: Messenger
     applicants: ApplicantStore
     clock_ms: Callable[[], int]
-    page_url: str = "http://127.0.0.1:8000/u/"  # the upload page's base address
 
     def window_open(self, case: Case) -> bool:
         """Whether the applicant wrote to us in the last 24 hours (free-form messages are allowed)."""
@@ -79,7 +78,7 @@ class Notifier:
                 body = f"{body}\n\n{notice.extra_text}"
             if notice.link is not None:
                 # Last, and whole: a cut link is worse than none (the rest is trimmed instead).
-                line = link_text(notice.link, self.page_url, language)
+                line = link_text(notice.link, language)
                 body = f"{body[: 4096 - len(line) - 2]}\n\n{line}"
             content: Text | Template = Text(body[:4096])
         else:

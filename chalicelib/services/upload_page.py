@@ -62,6 +62,7 @@ class UploadDeps:
     storage: UploadStorage
     audit: AuditLog
     clock_ms: Callable[[], int]
+    page_url: str  # the page's public address, the token appended (``UPLOAD_PAGE_URL``)
     link_seconds: int = 24 * 60 * 60
     post_seconds: int = 600  # how long one pre-signed POST may be used
     max_uses: int = 100  # page opens and upload calls per link; far above a real applicant's
@@ -92,7 +93,8 @@ class UploadPage:
 
 def issue_link(deps: UploadDeps, case: Case, issued_for: LinkPurpose) -> IssuedLink:
     """A new link to ``case``'s page (the token is returned once, here)."""
-    issued = issue(case.case_id, case.office, deps.clock_ms(), deps.link_seconds, issued_for)
+    now = deps.clock_ms()
+    issued = issue(case.case_id, case.office, now, deps.link_seconds, issued_for=issued_for, page_url=deps.page_url)
     deps.links.add(issued.link)
     return issued
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,6 @@ from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.inbound import InboundMessage, MessageType
-from chalicelib.domain.upload_links import HIDDEN_TOKEN, without_tokens
 from chalicelib.services.stores import ClaimOutcome, PendingInbound, StatusOutcome
 
 if TYPE_CHECKING:
@@ -109,16 +107,6 @@ class DynamoInboundStore:
             yield PendingInbound(inbound_from_model(item), int(item.attempts or 0))
 
 
-def _stored_content(message: OutboundMessage) -> dict[str, Any]:
-    """What is kept of a message's content: all of it but upload-link tokens (a URL button's parameter is one)."""
-    content = asdict(message.content)
-    if content.get("url_button_parameter") is not None:
-        content["url_button_parameter"] = HIDDEN_TOKEN
-    if isinstance(content.get("body"), str):
-        content["body"] = without_tokens(content["body"])
-    return {"kind": type(message.content).__name__, **content}
-
-
 class DynamoOutboundStore:
     """Outbound messages keyed by idempotency key; Meta's statuses update them in one conditional write."""
 
@@ -130,7 +118,7 @@ class DynamoOutboundStore:
             message.outbound_id,
             applicant_key=message.recipient.key,
             purpose=message.purpose,
-            content=_stored_content(message),
+            content=message.recorded_content(),
             state="sending",
             created_at=now_ms,
             updated_at=now_ms,
