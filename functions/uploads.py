@@ -19,13 +19,14 @@ from chalicelib.domain.upload_links import LinkState, LinkUnavailable
 from chalicelib.domain.uploads import UploadNotFound, UploadRefused
 from chalicelib.i18n import DEFAULT_LANGUAGE
 from chalicelib.observability import get_logger
-from chalicelib.services import upload_page
-from functions import upload_html
 from functions.api import BadInput, InvalidInput, json_body, required_text
 from functions.http import error_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+# The page's use cases and HTML are imported by the routes that need them: every function of the API (the
+# webhook's too) imports this module on a cold start, and only the page's own requests use them.
 
 bp = Blueprint(__name__)
 log = get_logger("uploads")
@@ -44,6 +45,8 @@ def _storage_origin() -> str:
 
 
 def _unavailable(exc: LinkUnavailable) -> Response:
+    from functions import upload_html
+
     status = 410 if exc.state in GONE_STATES else 404
     language = exc.language or DEFAULT_LANGUAGE
     body = upload_html.unavailable_page(exc.state, language)
@@ -52,6 +55,9 @@ def _unavailable(exc: LinkUnavailable) -> Response:
 
 @bp.route("/u/{token}", methods=["GET"])
 def page(token: str) -> Response:
+    from chalicelib.services import upload_page
+    from functions import upload_html
+
     try:
         view = upload_page.open_page(container().upload_deps, token)
     except LinkUnavailable as exc:
@@ -93,6 +99,8 @@ def _size(body: dict[str, Any]) -> int:
 @bp.route("/u/{token}/uploads", methods=["POST"], content_types=["application/json"])
 def start(token: str) -> Response:
     def call() -> dict[str, Any]:
+        from chalicelib.services import upload_page
+
         body = json_body(bp.current_request)
         item = required_text(body, "item", max_length=100)
         content_type = required_text(body, "content_type", max_length=100)
@@ -110,6 +118,8 @@ def start(token: str) -> Response:
 @bp.route("/u/{token}/uploads/{upload_id}", methods=["POST"], content_types=["application/json"])
 def confirm(token: str, upload_id: str) -> Response:
     def call() -> dict[str, Any]:
+        from chalicelib.services import upload_page
+
         digest = required_text(json_body(bp.current_request), "sha256", max_length=64)
         if not SHA256_HEX.fullmatch(digest):
             raise InvalidInput("sha256 must be 64 hexadecimal characters")
