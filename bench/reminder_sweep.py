@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from bench.environment import LocalAws
     from chalicelib.domain.reminders import Reminder
-    from chalicelib.services.reminder_ports import JobQueue, ReminderJob, ReminderStore
+    from chalicelib.services.reminders.ports import JobQueue, ReminderJob, ReminderStore
 
 SIZES = (10_000, 100_000)
 DUE = 1_000
@@ -198,7 +198,7 @@ def _fresh_table(local: LocalAws, table: str) -> None:
 
 def _measure(local: LocalAws, cases: int, meter: QueryMeter) -> SizeFigures:
     from chalicelib.bootstrap import container
-    from chalicelib.services.reminders import sweep
+    from chalicelib.services.reminders.schedule import sweep
     from devtools.local_aws import create_resources, load_template, resolve
 
     c = container()

@@ -48,7 +48,7 @@ def _new_case(c: Any, serial: int) -> tuple[str, str]:
     from chalicelib.domain.catalogue import Procedure
     from chalicelib.domain.checklist import Checklist
     from chalicelib.domain.upload_links import LinkPurpose
-    from chalicelib.services.upload_page import issue_link
+    from chalicelib.services.uploads.page import issue_link
 
     now = int(time.time() * 1000)
     spec = load_catalogue().procedure("studio", Procedure.RINNOVO)

@@ -26,20 +26,20 @@ if TYPE_CHECKING:
     from chalicelib.domain.reminders import ReminderPolicy
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
-    from chalicelib.services.case_ports import CaseRepository, DocumentStorage
-    from chalicelib.services.cases import CaseDeps
-    from chalicelib.services.chat_turn import ChatDeps
-    from chalicelib.services.ingest import IngestDeps
-    from chalicelib.services.messaging import Messenger
-    from chalicelib.services.notices import Notifier
-    from chalicelib.services.ports import WhatsAppGateway
-    from chalicelib.services.process import ProcessDeps
+    from chalicelib.services.cases.ports import CaseRepository, DocumentStorage
+    from chalicelib.services.cases.registry import CaseDeps
+    from chalicelib.services.chat.turn import ChatDeps
+    from chalicelib.services.messages.gateway import WhatsAppGateway
+    from chalicelib.services.messages.ingest import IngestDeps
+    from chalicelib.services.messages.messenger import Messenger
+    from chalicelib.services.messages.notices import Notifier
+    from chalicelib.services.messages.ports import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
+    from chalicelib.services.messages.process import ProcessDeps
     from chalicelib.services.public_info import SummaryStore
-    from chalicelib.services.reminder_delivery import DeliveryDeps
-    from chalicelib.services.reminder_ports import ReminderStore
-    from chalicelib.services.reminders import SchedulerDeps
-    from chalicelib.services.stores import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
-    from chalicelib.services.upload_page import UploadDeps
+    from chalicelib.services.reminders.delivery import DeliveryDeps
+    from chalicelib.services.reminders.ports import ReminderStore
+    from chalicelib.services.reminders.schedule import SchedulerDeps
+    from chalicelib.services.uploads.page import UploadDeps
 
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
 INGEST_WORKERS = 8
@@ -143,13 +143,13 @@ class Container:
 
     @cached_property
     def messenger(self) -> Messenger:
-        from chalicelib.services.messaging import Messenger
+        from chalicelib.services.messages.messenger import Messenger
 
         return Messenger(self.gateway, self.outbound, now_ms)
 
     @cached_property
     def ingest_deps(self) -> IngestDeps:
-        from chalicelib.services.ingest import IngestDeps
+        from chalicelib.services.messages.ingest import IngestDeps
 
         executor = ThreadPoolExecutor(max_workers=INGEST_WORKERS, thread_name_prefix="ingest")
         return IngestDeps(
@@ -163,8 +163,8 @@ class Container:
 
     @cached_property
     def process_deps(self) -> ProcessDeps:
-        from chalicelib.services.conversation import handle_message
-        from chalicelib.services.process import ProcessDeps
+        from chalicelib.services.chat.conversation import handle_message
+        from chalicelib.services.messages.process import ProcessDeps
 
         chat = self.chat_deps
         return ProcessDeps(self.inbound, self.applicants, self.gateway, lambda m: handle_message(m, chat), now_ms)
@@ -174,8 +174,8 @@ class Container:
         from chalicelib.adapters.dynamo.applicants import DynamoConversationStore
         from chalicelib.catalogue import load_catalogue
         from chalicelib.offices import office
-        from chalicelib.services.chat_turn import ChatDeps
-        from chalicelib.services.media_intake import MediaIntake
+        from chalicelib.services.chat.media_intake import MediaIntake
+        from chalicelib.services.chat.turn import ChatDeps
 
         intake = MediaIntake(self.gateway, self.document_storage, self.cases, self.settings.max_document_bytes, now_ms)
         return ChatDeps(
@@ -227,7 +227,7 @@ class Container:
     def cases(self) -> CaseRepository:
         """Cases; every stored change re-plans the case's reminders."""
         from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
-        from chalicelib.services.reminder_hook import SchedulingCases
+        from chalicelib.services.reminders.hook import SchedulingCases
 
         return SchedulingCases(DynamoCaseRepository(self.settings.region), self.scheduler)
 
@@ -246,7 +246,7 @@ class Container:
 
     @cached_property
     def scheduler(self) -> SchedulerDeps:
-        from chalicelib.services.reminders import SchedulerDeps
+        from chalicelib.services.reminders.schedule import SchedulerDeps
 
         return SchedulerDeps(
             store=self.reminders,
@@ -260,7 +260,7 @@ class Container:
     def delivery_deps(self) -> DeliveryDeps:
         from chalicelib.adapters.dynamo.applicants import DynamoConversationStore
         from chalicelib.catalogue import load_catalogue
-        from chalicelib.services.reminder_delivery import DeliveryDeps
+        from chalicelib.services.reminders.delivery import DeliveryDeps
 
         return DeliveryDeps(
             scheduler=self.scheduler,
@@ -284,7 +284,7 @@ class Container:
 
     @cached_property
     def notifier(self) -> Notifier:
-        from chalicelib.services.notices import Notifier
+        from chalicelib.services.messages.notices import Notifier
 
         return Notifier(self.messenger, self.applicants, now_ms)
 
@@ -297,7 +297,7 @@ class Container:
     @cached_property
     def case_deps(self) -> CaseDeps:
         from chalicelib.catalogue import load_catalogue
-        from chalicelib.services.cases import CaseDeps
+        from chalicelib.services.cases.registry import CaseDeps
 
         return CaseDeps(
             cases=self.cases,
@@ -314,7 +314,7 @@ class Container:
     @cached_property
     def upload_deps(self) -> UploadDeps:
         from chalicelib.adapters.dynamo.upload_links import DynamoUploadLinkStore, DynamoUploadStore
-        from chalicelib.services.upload_page import UploadDeps
+        from chalicelib.services.uploads.page import UploadDeps
 
         return UploadDeps(
             links=DynamoUploadLinkStore(),
@@ -332,7 +332,7 @@ class Container:
 
     def issue_link(self, case: Case, issued_for: LinkPurpose) -> IssuedLink:
         """A fresh secure upload link for ``case`` (stored as a hash; the token goes in the message)."""
-        from chalicelib.services.upload_page import issue_link
+        from chalicelib.services.uploads.page import issue_link
 
         return issue_link(self.upload_deps, case, issued_for)
 

@@ -30,7 +30,7 @@ def process_inbound_stream(records: Iterable[Any]) -> dict[str, int]:
     still pending in the table, is picked up by :func:`redrive_inbound`.
     """
     from chalicelib.adapters.dynamo.messages import inbound_from_stream_image
-    from chalicelib.services.process import ProcessOutcome, process_inbound
+    from chalicelib.services.messages.process import ProcessOutcome, process_inbound
 
     deps = container().process_deps
     counts = {outcome.value: 0 for outcome in ProcessOutcome}
@@ -44,7 +44,7 @@ def process_inbound_stream(records: Iterable[Any]) -> dict[str, int]:
 
 def redrive_inbound() -> dict[str, int]:
     """The scheduled safety net: process inbound messages left pending for longer than the redrive delay."""
-    from chalicelib.services.process import redrive_pending
+    from chalicelib.services.messages.process import redrive_pending
 
     c = container()
     result = redrive_pending(
@@ -75,7 +75,7 @@ def refresh_waiting_times() -> dict[str, int]:
 
 def sweep_reminders(as_of_ms: int | None = None) -> dict[str, int]:
     """The scheduled fan-out: one SQS job per due reminder (``as_of_ms``: a local sweep "as of" a time)."""
-    from chalicelib.services.reminders import sweep
+    from chalicelib.services.reminders.schedule import sweep
 
     result = sweep(container().scheduler, as_of_ms)
     return {"due": result.due, "queued": result.queued, "quiet": int(result.quiet)}
@@ -86,8 +86,8 @@ def send_reminders(records: Iterable[Any]) -> dict[str, int]:
     visibility timeout (exponential backoff); after the queue's ``maxReceiveCount`` SQS parks it on the DLQ."""
     import json
 
-    from chalicelib.services.reminder_delivery import deliver
-    from chalicelib.services.reminder_ports import ReminderJob
+    from chalicelib.services.reminders.delivery import deliver
+    from chalicelib.services.reminders.ports import ReminderJob
     from chalicelib.whatsapp.errors import GraphApiError, TransportError
 
     c = container()

@@ -13,8 +13,8 @@ from chalicelib.catalogue import load_catalogue
 from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Checklist
-from chalicelib.services.case_ports import VersionConflict
-from chalicelib.services.cases import ID_ALPHABET
+from chalicelib.services.cases.ports import VersionConflict
+from chalicelib.services.cases.registry import ID_ALPHABET
 from chalicelib.settings import Settings
 
 DAY_MS = 24 * 60 * 60 * 1000

@@ -18,7 +18,7 @@ import time
 
 from chalicelib.bootstrap import container, now_ms
 from chalicelib.handlers import MAX_PROCESSING_ATTEMPTS
-from chalicelib.services.process import process_inbound
+from chalicelib.services.messages.process import process_inbound
 
 
 def _pending(older_than_s: int) -> list[dict[str, object]]:

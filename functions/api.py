@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib.auth import JwksUnavailable, NotAnOfficer, Unauthenticated
+from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.bootstrap import container
 from chalicelib.domain.cases import ChecklistIncomplete, IllegalTransition
 from chalicelib.domain.checklist import InvalidReview, UnknownChecklistItem
 from chalicelib.domain.errors import DomainError, ProcedureNotAvailable, UnknownPermitType
 from chalicelib.observability import get_logger
 from chalicelib.services.audit import InvalidAuditQuery
-from chalicelib.services.case_actions import InvalidDocument, SupervisorOnly, WindowClosed
-from chalicelib.services.case_ports import CaseNotFound, VersionConflict
+from chalicelib.services.cases.actions import InvalidDocument, WindowClosed
+from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
 from chalicelib.services.pagination import InvalidCursor
-from chalicelib.services.upload_link_admin import UploadLinkNotFound
+from chalicelib.services.uploads.link_admin import UploadLinkNotFound
 from functions.http import error_response
 
 if TYPE_CHECKING:

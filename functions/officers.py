@@ -13,9 +13,9 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.cases import Appointment, CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Rejection, RejectionReason
-from chalicelib.services import case_actions as actions
-from chalicelib.services.case_ports import CaseFilter
-from chalicelib.services.cases import RegisterCase, list_cases, register_case, view_case
+from chalicelib.services.cases import actions
+from chalicelib.services.cases.ports import CaseFilter
+from chalicelib.services.cases.registry import RegisterCase, list_cases, register_case, view_case
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 from functions import presenters
 from functions.api import (

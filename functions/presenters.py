@@ -10,7 +10,7 @@ from chalicelib.i18n import translate
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.checklist import ChecklistItem
-    from chalicelib.services.cases import CaseView, DocumentLink
+    from chalicelib.services.cases.registry import CaseView, DocumentLink
 
 OFFICE_LANGUAGE = "it"  # officers read titles in Italian
 

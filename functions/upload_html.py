@@ -21,7 +21,7 @@ from chalicelib.i18n.languages import language as chat_language
 
 if TYPE_CHECKING:
     from chalicelib.domain.upload_links import LinkState
-    from chalicelib.services.upload_page import PageItem, UploadPage
+    from chalicelib.services.uploads.page import PageItem, UploadPage
 
 OFFICE_ZONE = ZoneInfo("Europe/Rome")
 SCRIPT_PATH = "assets/upload.js"

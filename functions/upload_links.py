@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.services import upload_link_admin as admin
+from chalicelib.services.uploads import link_admin as admin
 from functions.api import answer, json_response, officer_of
 from functions.presenters import iso_ms
 
 if TYPE_CHECKING:
-    from chalicelib.services.upload_link_admin import LinkView
+    from chalicelib.services.uploads.link_admin import LinkView
 
 bp = Blueprint(__name__)
 

@@ -55,7 +55,7 @@ def _unavailable(exc: LinkUnavailable) -> Response:
 
 @bp.route("/u/{token}", methods=["GET"])
 def page(token: str) -> Response:
-    from chalicelib.services import upload_page
+    from chalicelib.services.uploads import page as upload_page
     from functions import upload_html
 
     try:
@@ -99,7 +99,7 @@ def _size(body: dict[str, Any]) -> int:
 @bp.route("/u/{token}/uploads", methods=["POST"], content_types=["application/json"])
 def start(token: str) -> Response:
     def call() -> dict[str, Any]:
-        from chalicelib.services import upload_page
+        from chalicelib.services.uploads import page as upload_page
 
         body = json_body(bp.current_request)
         item = required_text(body, "item", max_length=100)
@@ -118,7 +118,7 @@ def start(token: str) -> Response:
 @bp.route("/u/{token}/uploads/{upload_id}", methods=["POST"], content_types=["application/json"])
 def confirm(token: str, upload_id: str) -> Response:
     def call() -> dict[str, Any]:
-        from chalicelib.services import upload_page
+        from chalicelib.services.uploads import page as upload_page
 
         digest = required_text(json_body(bp.current_request), "sha256", max_length=64)
         if not SHA256_HEX.fullmatch(digest):

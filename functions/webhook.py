@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.observability import get_logger
-from chalicelib.services.ingest import InvalidSignature, ingest_webhook
+from chalicelib.services.messages.ingest import InvalidSignature, ingest_webhook
 from chalicelib.settings import ConfigurationError
 from chalicelib.whatsapp.signature import subscription_challenge
 from functions.http import error_response

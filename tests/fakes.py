@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.media import MediaInfo
-from chalicelib.services.stores import ClaimOutcome, PendingInbound, QuarantineRecord, StatusOutcome
+from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, QuarantineRecord, StatusOutcome
 from chalicelib.whatsapp.errors import MediaTooLarge
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from chalicelib.services.upload_ports import PresignedPost
+from chalicelib.services.uploads.ports import PresignedPost
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from chalicelib.services.reminder_ports import ReminderJob
+    from chalicelib.services.reminders.ports import ReminderJob
 
 
 def job_body(job: ReminderJob) -> str:

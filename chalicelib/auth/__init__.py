@@ -4,7 +4,7 @@ Importing this package is cheap: PyJWT and cryptography load on the first token,
 fetch, so the webhook's cold start pays for neither.
 """
 
-from chalicelib.auth.errors import AuthFailure, JwksUnavailable, NotAnOfficer, Unauthenticated
+from chalicelib.auth.errors import AuthFailure, JwksUnavailable, NotAnOfficer, SupervisorOnly, Unauthenticated
 from chalicelib.auth.identity import Officer, Role, officer_from_claims
 from chalicelib.auth.jwks import JwksSource, UrlJwks, jwks_from_json, jwks_from_url
 from chalicelib.auth.verifier import TokenVerifier
@@ -16,6 +16,7 @@ __all__ = [
     "NotAnOfficer",
     "Officer",
     "Role",
+    "SupervisorOnly",
     "TokenVerifier",
     "Unauthenticated",
     "UrlJwks",

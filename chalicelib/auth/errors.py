@@ -35,5 +35,9 @@ class NotAnOfficer(DomainError):
         self.reason = reason  # "no_role" or "no_office"
 
 
+class SupervisorOnly(DomainError):
+    """An officer asked for what only a supervisor may do (403)."""
+
+
 class JwksUnavailable(DomainError):
     """The issuer's signing keys could not be read (a server-side fault: 503, not the client's)."""

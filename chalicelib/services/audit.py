@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.domain.audit import AuditAction, AuditEntry
 from chalicelib.domain.errors import DomainError
 
@@ -66,9 +67,6 @@ def record(
 
 def read_audit_log(log: AuditLog, officer: Officer, query: AuditQuery, now_ms: int) -> AuditPage:
     """A page of the supervisor's own office's log; the reading itself is audited (``audit.view``)."""
-    # Imported here: case_actions imports the case use cases, which may come to import this module.
-    from chalicelib.services.case_actions import SupervisorOnly
-
     if not officer.is_supervisor:
         raise SupervisorOnly("only a supervisor can read the audit log")
     if not 1 <= query.limit <= MAX_PAGE:

@@ -27,8 +27,8 @@ from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import ItemState, RejectionReason
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, DocumentSource
 from chalicelib.i18n import available_languages
-from chalicelib.services.case_ports import VersionConflict
-from chalicelib.services.messaging import SendOutcome
+from chalicelib.services.cases.ports import VersionConflict
+from chalicelib.services.messages.messenger import SendOutcome
 from functions.api import ERRORS
 from functions.http import FRAMEWORK_CODES
 from tests.conftest import ROOT
@@ -263,7 +263,7 @@ def _unknown_case(api: Api) -> Any:
 def _saved_meanwhile(api: Api) -> Any:
     case = api.case()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("chalicelib.services.case_actions.close", _raise(VersionConflict(case["id"])))
+        patch.setattr("chalicelib.services.cases.actions.close", _raise(VersionConflict(case["id"])))
         return api.call("post", f"/api/cases/{case['id']}/close", {"reason": "withdrawn"})
 
 

@@ -17,7 +17,7 @@ from chalicelib.adapters.dynamo.reminders import ReminderModel
 from chalicelib.bootstrap import Container, now_ms
 from chalicelib.domain.outbound import Template, Text
 from chalicelib.domain.reminders import ReminderPolicy, ReminderState
-from chalicelib.services.reminders import pace
+from chalicelib.services.reminders.schedule import pace
 from chalicelib.whatsapp.errors import PairRateLimited, ReEngagementRequired, ThroughputLimited
 from tests.fakes import FakeGateway
 from tests.functional.test_officers_api import PDF, Api, _applicant_writes, _register

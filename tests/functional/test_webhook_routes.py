@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel, QuarantineModel
-from chalicelib.services.ingest import ingest_webhook
+from chalicelib.services.messages.ingest import ingest_webhook
 from tests.support import event_names, load_event, meta_encode, signed
 
 if TYPE_CHECKING:

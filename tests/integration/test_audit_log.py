@@ -134,7 +134,7 @@ def test_a_supervisor_reads_their_office_and_the_reading_is_audited(audit_log: D
 
 
 def test_only_supervisors_read_the_log_and_queries_are_bounded(audit_log: DynamoAuditLog) -> None:
-    from chalicelib.services.case_actions import SupervisorOnly
+    from chalicelib.auth.errors import SupervisorOnly
 
     with pytest.raises(SupervisorOnly):
         read_audit_log(audit_log, OFFICER, AuditQuery(0, T0), now_ms=T0)

@@ -14,7 +14,7 @@ from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Checklist
 from chalicelib.domain.documents import CaseDocument, DocumentSource
-from chalicelib.services.case_ports import CaseFilter, CaseNotFound, VersionConflict
+from chalicelib.services.cases.ports import CaseFilter, CaseNotFound, VersionConflict
 from chalicelib.settings import get_settings
 
 NOW = 1_764_100_000_000

@@ -11,7 +11,7 @@ from chalicelib.adapters.dynamo.messages import DynamoInboundStore, DynamoOutbou
 from chalicelib.adapters.dynamo.models import ApplicantModel, InboundModel, OutboundModel, bind_models
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.outbound import OutboundMessage, Text
-from chalicelib.services.stores import ClaimOutcome, StatusOutcome
+from chalicelib.services.messages.ports import ClaimOutcome, StatusOutcome
 from chalicelib.settings import get_settings
 from chalicelib.whatsapp.updates import parse_webhook
 from tests.support import load_event

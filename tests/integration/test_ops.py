@@ -13,7 +13,7 @@ from tests.support import load_event, signed
 
 
 def _receive(container: Container, name: str) -> None:
-    from chalicelib.services.ingest import ingest_webhook
+    from chalicelib.services.messages.ingest import ingest_webhook
 
     body, headers = signed(load_event(name))
     ingest_webhook(body, headers["X-Hub-Signature-256"], container.ingest_deps)

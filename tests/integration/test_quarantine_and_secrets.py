@@ -10,7 +10,7 @@ import pytest
 from chalicelib.adapters.dynamo.models import QuarantineModel, bind_models
 from chalicelib.adapters.dynamo.quarantine import INLINE_LIMIT_BYTES, DynamoQuarantineStore
 from chalicelib.adapters.secrets import SecretsProvider
-from chalicelib.services.stores import QuarantineRecord
+from chalicelib.services.messages.ports import QuarantineRecord
 from chalicelib.settings import ConfigurationError, get_settings
 
 NOW = 1_764_100_000_000

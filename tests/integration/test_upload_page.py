@@ -17,15 +17,16 @@ from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import ItemState, Rejection, RejectionReason
 from chalicelib.domain.upload_links import LinkPurpose, LinkState, LinkUnavailable, token_hash
 from chalicelib.domain.uploads import UploadNotFound, UploadProblem, UploadRefused, UploadState
-from chalicelib.services import case_actions, upload_link_admin
-from chalicelib.services import upload_page as pages
-from chalicelib.services.case_ports import CaseNotFound
-from chalicelib.services.cases import RegisterCase, register_case
+from chalicelib.services.cases import actions as case_actions
+from chalicelib.services.cases.ports import CaseNotFound
+from chalicelib.services.cases.registry import RegisterCase, register_case
+from chalicelib.services.uploads import link_admin as upload_link_admin
+from chalicelib.services.uploads import page as pages
 from tests.unit.test_photo_metadata import _app1, _exif, _jpeg, _latitude
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
-    from chalicelib.services.upload_page import UploadDeps
+    from chalicelib.services.uploads.page import UploadDeps
 
 OFFICER = Officer("sub-off-an", "an.officer", "AN", Role.OFFICER)
 OTHER_OFFICE = Officer("sub-off-mc", "mc.officer", "MC", Role.OFFICER)

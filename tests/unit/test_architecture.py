@@ -25,12 +25,12 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_the_domain_imports_no_aws_http_or_framework_code() -> None:
-    for path in (ROOT / "chalicelib" / "domain").glob("*.py"):
+    for path in (ROOT / "chalicelib" / "domain").rglob("*.py"):
         assert not _imports(path) & FORBIDDEN, path.name
 
 
 def test_services_reach_adapters_only_through_ports() -> None:
-    for path in (ROOT / "chalicelib" / "services").glob("*.py"):
+    for path in (ROOT / "chalicelib" / "services").rglob("*.py"):
         assert not _imports(path) & FORBIDDEN, path.name
         assert "chalicelib.adapters" not in path.read_text(), path.name
 
@@ -44,6 +44,63 @@ def test_the_webhook_ack_path_does_not_import_requests() -> None:
     import subprocess
     import sys
 
-    code = "import sys, app; import chalicelib.services.ingest; print('requests' in sys.modules)"
+    code = "import sys, app; import chalicelib.services.messages.ingest; print('requests' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """The project modules ``path`` imports when it runs (lazy imports included; ``if TYPE_CHECKING:`` blocks not)."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and isinstance(child.test, ast.Name) and child.test.id == "TYPE_CHECKING":
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in child.names)
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    modules = set()
+    for imported in found:
+        while imported and imported not in known:
+            imported = imported.rpartition(".")[0]
+        if imported and imported != name:
+            modules.add(imported)
+    return modules
+
+
+def test_the_import_graph_has_no_cycles() -> None:
+    paths = [*ROOT.glob("chalicelib/**/*.py"), *ROOT.glob("functions/*.py"), ROOT / "app.py"]
+    names = {_module_name(path): path for path in paths}
+    graph = {name: _runtime_imports(path, name, set(names)) for name, path in names.items()}
+    done: set[str] = set()
+
+    def walk(name: str, trail: list[str]) -> None:
+        if name in trail:
+            cycle = trail[trail.index(name) :] + [name]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if name in done:
+            return
+        for imported in sorted(graph[name]):
+            walk(imported, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        walk(name, [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.ingest import IngestDeps, IngestResult, InvalidSignature, ingest_webhook
+from chalicelib.services.messages.ingest import IngestDeps, IngestResult, InvalidSignature, ingest_webhook
 from tests.fakes import FakeInboundStore, FakeOutboundStore, FakeQuarantineStore, OutboundRecord
 from tests.support import APP_SECRET, load_event, meta_encode, signed
 

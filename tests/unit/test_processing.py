@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.i18n import translate
-from chalicelib.services.messaging import Messenger
-from chalicelib.services.process import ProcessDeps, ProcessOutcome, process_inbound, redrive_pending
+from chalicelib.services.messages.messenger import Messenger
+from chalicelib.services.messages.process import ProcessDeps, ProcessOutcome, process_inbound, redrive_pending
 from chalicelib.whatsapp.errors import (
     ServiceUnavailable,
     ThroughputLimited,

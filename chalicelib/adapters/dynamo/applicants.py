@@ -11,7 +11,7 @@ from chalicelib.adapters.dynamo.models import ApplicantModel
 if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.conversation import Conversation, ConversationState
-from chalicelib.services.case_ports import VersionConflict
+from chalicelib.services.cases.ports import VersionConflict
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 

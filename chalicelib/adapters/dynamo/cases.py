@@ -29,7 +29,7 @@ from chalicelib.domain.cases import (
 from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import Checklist, ChecklistItem, ItemState, Rejection, RejectionReason
 from chalicelib.domain.documents import CaseDocument, DocumentSource
-from chalicelib.services.case_ports import CaseFilter, CaseNotFound, CasePage, VersionConflict
+from chalicelib.services.cases.ports import CaseFilter, CaseNotFound, CasePage, VersionConflict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

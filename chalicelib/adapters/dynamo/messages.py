@@ -11,7 +11,7 @@ from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.inbound import InboundMessage, MessageType
-from chalicelib.services.stores import ClaimOutcome, PendingInbound, StatusOutcome
+from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, StatusOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

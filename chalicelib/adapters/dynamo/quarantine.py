@@ -10,7 +10,7 @@ from chalicelib.adapters.dynamo.models import QuarantineModel
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from chalicelib.services.stores import QuarantineRecord
+    from chalicelib.services.messages.ports import QuarantineRecord
 
 # DynamoDB items stop at 400 KB and Meta's payloads reach 3 MB: larger bodies go to the (encrypted) bucket.
 INLINE_LIMIT_BYTES = 300_000

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.services.ports import WhatsAppGateway
-    from chalicelib.services.stores import ApplicantStore, InboundStore
+    from chalicelib.services.messages.gateway import WhatsAppGateway
+    from chalicelib.services.messages.ports import ApplicantStore, InboundStore
 
 log = get_logger("process")
 

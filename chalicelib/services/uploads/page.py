@@ -36,8 +36,8 @@ from chalicelib.domain.uploads import (
     new_upload_id,
     well_formed_upload_id,
 )
-from chalicelib.services.case_ports import CaseNotFound, VersionConflict
-from chalicelib.services.media_intake import sniffed_type
+from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
+from chalicelib.services.chat.media_intake import sniffed_type
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
     from chalicelib.domain.upload_links import UploadLink
     from chalicelib.services.audit import AuditLog
-    from chalicelib.services.case_ports import CaseRepository
-    from chalicelib.services.upload_ports import PresignedPost, UploadLinkStore, UploadStorage, UploadStore
+    from chalicelib.services.cases.ports import CaseRepository
+    from chalicelib.services.uploads.ports import PresignedPost, UploadLinkStore, UploadStorage, UploadStore
 
 APPLICANT = "applicant"
 SAVE_ATTEMPTS = 3  # an officer may change the case while the applicant uploads: reload and apply again

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.cases import Case
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.services.case_ports import CaseRepository, DocumentStorage
-    from chalicelib.services.ports import WhatsAppGateway
+    from chalicelib.services.cases.ports import CaseRepository, DocumentStorage
+    from chalicelib.services.messages.gateway import WhatsAppGateway
 
 MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
 EXPIRED_URL_STATUS = 404

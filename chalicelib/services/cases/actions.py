@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.cases import Appointment, CaseEvent, CaseStatus, CloseReason
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
@@ -24,9 +25,9 @@ from chalicelib.domain.templates import (
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
-from chalicelib.services.case_ports import CaseNotFound
-from chalicelib.services.cases import CaseDeps, audit, load_case, message_event
-from chalicelib.services.notices import Notice, applicant_ref
+from chalicelib.services.cases.ports import CaseNotFound
+from chalicelib.services.cases.registry import CaseDeps, audit, load_case, message_event
+from chalicelib.services.messages.notices import Notice, applicant_ref
 
 if TYPE_CHECKING:
     from chalicelib.auth import Officer
@@ -36,10 +37,6 @@ if TYPE_CHECKING:
 
 class WindowClosed(DomainError):
     """Free text is only allowed within 24 hours of the applicant's last message; a template is needed."""
-
-
-class SupervisorOnly(DomainError):
-    """The action needs a supervisor."""
 
 
 class InvalidDocument(DomainError):

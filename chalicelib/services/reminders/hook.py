@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.observability import get_logger
-from chalicelib.services.reminders import schedule_for
+from chalicelib.services.reminders.schedule import schedule_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.documents import CaseDocument
-    from chalicelib.services.case_ports import CaseFilter, CasePage, CaseRepository
-    from chalicelib.services.reminders import SchedulerDeps
+    from chalicelib.services.cases.ports import CaseFilter, CasePage, CaseRepository
+    from chalicelib.services.reminders.schedule import SchedulerDeps
 
 log = get_logger("reminders")
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.outbound import Template
 from chalicelib.domain.reminders import FINAL_STATES, ReminderKind, ReminderState, outbound_id, plan, quiet_until
-from chalicelib.services.case_ports import CaseNotFound
-from chalicelib.services.messaging import SendOutcome
-from chalicelib.services.notices import applicant_ref
-from chalicelib.services.reminder_notices import reminder_notice
-from chalicelib.services.reminders import schedule_for
+from chalicelib.services.cases.ports import CaseNotFound
+from chalicelib.services.messages.messenger import SendOutcome
+from chalicelib.services.messages.notices import applicant_ref
+from chalicelib.services.reminders.notices import reminder_notice
+from chalicelib.services.reminders.schedule import schedule_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
     from chalicelib.domain.catalogue import Catalogue
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
-    from chalicelib.services.case_ports import CaseRepository
-    from chalicelib.services.notices import Notifier
-    from chalicelib.services.reminder_ports import ReminderJob
-    from chalicelib.services.reminders import SchedulerDeps
+    from chalicelib.services.cases.ports import CaseRepository
+    from chalicelib.services.messages.notices import Notifier
+    from chalicelib.services.reminders.ports import ReminderJob
+    from chalicelib.services.reminders.schedule import SchedulerDeps
 
 ACTOR = "reminders"
 

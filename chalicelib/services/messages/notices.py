@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
     from chalicelib.domain.templates import TemplateSpec
     from chalicelib.domain.upload_links import IssuedLink
-    from chalicelib.services.messaging import Messenger, SendOutcome
-    from chalicelib.services.stores import ApplicantStore
+    from chalicelib.services.messages.messenger import Messenger, SendOutcome
+    from chalicelib.services.messages.ports import ApplicantStore
 
 WINDOW_MS = 24 * 60 * 60 * 1000
 

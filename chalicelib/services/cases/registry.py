@@ -15,8 +15,8 @@ from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
 from chalicelib.domain.checklist import Checklist
 from chalicelib.domain.templates import CASE_OPENED
 from chalicelib.services.audit import record
-from chalicelib.services.case_ports import CaseNotFound, VersionConflict
-from chalicelib.services.notices import Notice
+from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
+from chalicelib.services.messages.notices import Notice
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
-    from chalicelib.services.case_ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
-    from chalicelib.services.notices import Notifier
+    from chalicelib.services.cases.ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
+    from chalicelib.services.messages.notices import Notifier
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: ids are read out over the phone
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.errors import DomainError
 from chalicelib.services.audit import record
-from chalicelib.services.case_ports import CaseNotFound
+from chalicelib.services.cases.ports import CaseNotFound
 
 if TYPE_CHECKING:
     from chalicelib.auth import Officer
     from chalicelib.domain.upload_links import LinkState, UploadLink
-    from chalicelib.services.upload_page import UploadDeps
+    from chalicelib.services.uploads.page import UploadDeps
 
 
 class UploadLinkNotFound(DomainError):

@@ -12,15 +12,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chalicelib.observability import get_logger
-from chalicelib.services.stores import ClaimOutcome
+from chalicelib.services.messages.ports import ClaimOutcome
 from chalicelib.whatsapp.errors import GraphApiError, TransportError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chalicelib.domain.outbound import OutboundMessage
-    from chalicelib.services.ports import WhatsAppGateway
-    from chalicelib.services.stores import OutboundStore
+    from chalicelib.services.messages.gateway import WhatsAppGateway
+    from chalicelib.services.messages.ports import OutboundStore
 
 log = get_logger("messaging")
 

@@ -9,13 +9,13 @@ from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.conversation import ConversationState, normalise
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n import translate
-from chalicelib.services import chat_replies as replies
-from chalicelib.services.media_intake import MediaRejected
+from chalicelib.services.chat import replies
+from chalicelib.services.chat.media_intake import MediaRejected
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.services.chat_turn import ChatDeps, Turn
+    from chalicelib.services.chat.turn import ChatDeps, Turn
 
 
 def receive_file(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:

@@ -22,11 +22,11 @@ from chalicelib.i18n import available_languages, translate
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
 from chalicelib.i18n.languages import language as chat_language
-from chalicelib.services import chat_replies as replies
-from chalicelib.services.chat_documents import assign_pending, receive_file
-from chalicelib.services.chat_turn import ChatDeps, Turn
-from chalicelib.services.notices import link_text
-from chalicelib.services.upload_page import wanted_items
+from chalicelib.services.chat import replies
+from chalicelib.services.chat.documents import assign_pending, receive_file
+from chalicelib.services.chat.turn import ChatDeps, Turn
+from chalicelib.services.messages.notices import link_text
+from chalicelib.services.uploads.page import wanted_items
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case

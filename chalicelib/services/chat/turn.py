@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from chalicelib.services import chat_replies as replies
+from chalicelib.services.chat import replies
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from chalicelib.domain.outbound import Content
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.offices import Office
-    from chalicelib.services.case_ports import CaseRepository
-    from chalicelib.services.conversation_ports import ConversationStore
-    from chalicelib.services.media_intake import MediaIntake
-    from chalicelib.services.messaging import Messenger
+    from chalicelib.services.cases.ports import CaseRepository
+    from chalicelib.services.chat.media_intake import MediaIntake
+    from chalicelib.services.chat.ports import ConversationStore
+    from chalicelib.services.messages.messenger import Messenger
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,15 @@ from chalicelib.domain.reminders import (
 )
 from chalicelib.domain.reminders import Reminder as StoredReminder
 from chalicelib.observability import get_logger
-from chalicelib.services.notices import applicant_ref
-from chalicelib.services.reminder_ports import ReminderJob
+from chalicelib.services.messages.notices import applicant_ref
+from chalicelib.services.reminders.ports import ReminderJob
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from chalicelib.domain.cases import Case
     from chalicelib.domain.reminders import ReminderPolicy
-    from chalicelib.services.reminder_ports import JobQueue, ReminderStore
+    from chalicelib.services.reminders.ports import JobQueue, ReminderStore
 
 log = get_logger("reminders")
 

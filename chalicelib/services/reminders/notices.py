@@ -16,7 +16,7 @@ from chalicelib.domain.templates import (
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
-from chalicelib.services.notices import Notice
+from chalicelib.services.messages.notices import Notice
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.delivery import DeliveryStatus
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import get_logger
-from chalicelib.services.stores import QuarantineRecord, StatusOutcome
+from chalicelib.services.messages.ports import QuarantineRecord, StatusOutcome
 from chalicelib.whatsapp.signature import is_valid_signature
 from chalicelib.whatsapp.updates import QuarantinedItem, QuarantineReason, parse_webhook
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from chalicelib.domain.inbound import InboundMessage
-    from chalicelib.services.stores import InboundStore, OutboundStore, QuarantineStore
+    from chalicelib.services.messages.ports import InboundStore, OutboundStore, QuarantineStore
 
 log = get_logger("ingest")
 

@@ -1,0 +1,1 @@
+"""WhatsApp messages in and out: the webhook ingest, processing, sending once, notices, the thread."""

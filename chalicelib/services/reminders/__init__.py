@@ -1,0 +1,1 @@
+"""Reminders: each case's plan, the sweep, the delivery; with their ports."""

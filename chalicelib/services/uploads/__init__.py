@@ -1,0 +1,1 @@
+"""The secure upload page: links, pre-signed uploads and their checks; with their ports."""
