@@ -33,8 +33,15 @@ if TYPE_CHECKING:
     from chalicelib.services.messages.ingest import IngestDeps
     from chalicelib.services.messages.messenger import Messenger
     from chalicelib.services.messages.notices import Notifier
-    from chalicelib.services.messages.ports import ApplicantStore, InboundStore, OutboundStore, QuarantineStore
+    from chalicelib.services.messages.ports import (
+        ApplicantStore,
+        InboundStore,
+        OutboundStore,
+        QuarantineStore,
+        ThreadStore,
+    )
     from chalicelib.services.messages.process import ProcessDeps
+    from chalicelib.services.officers import OfficerDirectory, SeenOfficers
     from chalicelib.services.public_info import SummaryStore
     from chalicelib.services.reminders.delivery import DeliveryDeps
     from chalicelib.services.reminders.ports import ReminderStore
@@ -181,6 +188,7 @@ class Container:
         return ChatDeps(
             conversations=DynamoConversationStore(),
             cases=self.cases,
+            inbound=self.inbound,
             messenger=self.messenger,
             intake=intake,
             catalogue=load_catalogue,
@@ -289,6 +297,25 @@ class Container:
         return Notifier(self.messenger, self.applicants, now_ms)
 
     @cached_property
+    def thread(self) -> ThreadStore:
+        from chalicelib.adapters.dynamo.thread import DynamoThreadStore
+
+        return DynamoThreadStore()
+
+    @cached_property
+    def officers(self) -> OfficerDirectory:
+        from chalicelib.adapters.dynamo.officers import DynamoOfficerDirectory
+
+        return DynamoOfficerDirectory(self.settings.officer_retention_days)
+
+    @cached_property
+    def seen_officers(self) -> SeenOfficers:
+        """Remembers officers in the directory as they make requests (at most every few minutes each)."""
+        from chalicelib.services.officers import SeenOfficers
+
+        return SeenOfficers(self.officers, now_ms)
+
+    @cached_property
     def summaries(self) -> SummaryStore:
         from chalicelib.adapters.dynamo.summaries import DynamoSummaryStore
 
@@ -307,6 +334,8 @@ class Container:
             catalogue=load_catalogue,
             clock_ms=now_ms,
             issue_link=self.issue_link,
+            thread=self.thread,
+            officers=self.officers,
             link_seconds=self.settings.document_link_seconds,
             max_document_bytes=self.settings.max_document_bytes,
         )

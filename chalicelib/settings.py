@@ -86,6 +86,12 @@ class Settings:
     quiet_hours: str = "20:00-08:00"  # Europe/Rome; no reminder is sent inside them
     throughput_per_s: int = 80  # the number's messages per second (Meta's default tier)
     upload_links_table: str = ""
+    officers_table: str = ""
+    officer_retention_days: int = 180  # a directory entry lasts this long after its officer was last seen
+    # The officers' console signs in with the OAuth 2 authorization code flow and PKCE: Cognito's hosted UI in AWS,
+    # the local issuer under ``make run``. Its client id is ``auth_audience``; the console is its redirect URI.
+    console_auth_url: str | None = None
+    console_url: str | None = None
     # The secure upload page: its public address (the token is appended), how long a link lives, how long one
     # pre-signed POST may be used, and how many uses a link allows before it is treated as leaked.
     upload_page_url: str = "http://127.0.0.1:8000/u/"
@@ -130,6 +136,10 @@ class Settings:
             quiet_hours=os.environ.get("REMINDER_QUIET_HOURS", "20:00-08:00"),
             throughput_per_s=_int("WHATSAPP_THROUGHPUT_PER_S", 80),
             upload_links_table=_required("UPLOAD_LINKS_TABLE"),
+            officers_table=_required("OFFICERS_TABLE"),
+            officer_retention_days=_int("OFFICER_RETENTION_DAYS", 180),
+            console_auth_url=(os.environ.get("CONSOLE_AUTH_URL") or "").rstrip("/") or None,
+            console_url=os.environ.get("CONSOLE_URL") or None,
             upload_page_url=_page_url(os.environ.get("UPLOAD_PAGE_URL", "http://127.0.0.1:8000/u/")),
             upload_link_seconds=_int("UPLOAD_LINK_SECONDS", 24 * 60 * 60),
             upload_post_seconds=_int("UPLOAD_POST_SECONDS", 600),

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from chalicelib.bootstrap import Container, now_ms
 from chalicelib.catalogue import load_catalogue
+from chalicelib.domain.actors import SERVICE
 from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Checklist
@@ -68,7 +69,9 @@ def seed(container: Container) -> int:
             booked_at_ms=booked,
         )
         try:
-            container.cases.add(replace(case), [CaseEvent("case_registered", created, "demo", {"permit_type": permit})])
+            container.cases.add(
+                replace(case), [CaseEvent("case_registered", created, SERVICE, {"permit_type": permit, "demo": True})]
+            )
             added += 1
         except VersionConflict:
             continue

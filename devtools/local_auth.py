@@ -32,6 +32,19 @@ DEFAULT_TTL_S = 3600  # as the Cognito client's ID tokens
 # Stable subjects for local officers (so assignments and audit entries survive restarts): uuid5 of the username.
 SUBJECT_NAMESPACE = uuid.UUID("7a0c5a52-5d0e-4e43-9a3b-6f1f0c1e2a90")
 SAMPLE_OFFICES = (("AN", "Questura di Ancona"), ("MC", "Questura di Macerata"))
+# The local sign-in's officers (office, username, role, display name): invented names, no one's account.
+SAMPLE_OFFICERS = (
+    ("AN", "an.officer", "officer", "Giulia Bianchi"),
+    ("AN", "an.officer2", "officer", "Davide Moretti"),
+    ("AN", "an.supervisor", "supervisor", "Marco Rossi"),
+    ("MC", "mc.officer", "officer", "Sara Conti"),
+    ("MC", "mc.supervisor", "supervisor", "Luca Ferri"),
+)
+
+
+def sample_name(username: str) -> str | None:
+    """The display name of a sample officer (None for any other username)."""
+    return next((name for _, user, _, name in SAMPLE_OFFICERS if user == username), None)
 
 
 def issuer_for(api_url: str) -> str:
@@ -111,17 +124,19 @@ def mint_id_token(
     ttl_s: int = DEFAULT_TTL_S,
     now: int | None = None,
     audience: str = AUDIENCE,
+    display_name: str | None = None,
 ) -> str:
-    """A signed ID token with the claims Cognito puts in one for a user of the officers' pool."""
+    """A signed ID token with the claims Cognito puts in one for a user of the officers' pool (``name`` when the
+    officer has one: given, or a sample officer's)."""
     import jwt
 
     issued = int(time.time()) if now is None else now
-    name = username or f"{office.lower()}.{role}"
-    claims = {
-        "sub": str(uuid.uuid5(SUBJECT_NAMESPACE, name)),
+    user = username or f"{office.lower()}.{role}"
+    claims: dict[str, Any] = {
+        "sub": str(uuid.uuid5(SUBJECT_NAMESPACE, user)),
         "cognito:groups": [role],
         "iss": issuer,
-        "cognito:username": name,
+        "cognito:username": user,
         "custom:office": office,
         "origin_jti": str(uuid.uuid4()),
         "aud": audience,
@@ -132,6 +147,9 @@ def mint_id_token(
         "iat": issued,
         "jti": str(uuid.uuid4()),
     }
+    name = display_name or sample_name(user)
+    if name:
+        claims["name"] = name
     kid = jwks(key)["keys"][0]["kid"]
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 

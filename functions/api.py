@@ -20,6 +20,7 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.cases import ChecklistIncomplete, IllegalTransition
 from chalicelib.domain.checklist import InvalidReview, UnknownChecklistItem
 from chalicelib.domain.errors import DomainError, ProcedureNotAvailable, UnknownPermitType
+from chalicelib.i18n import OFFICER_LANGUAGES
 from chalicelib.observability import get_logger
 from chalicelib.services.audit import InvalidAuditQuery
 from chalicelib.services.cases.actions import InvalidDocument, WindowClosed
@@ -89,8 +90,26 @@ def answer(handler: Callable[[], Response]) -> Response:
 
 
 def officer_of(request: Request) -> Officer:
-    """The authenticated officer behind the request's bearer token."""
-    return container().verifier.authenticate(request.headers.get("authorization"))
+    """The authenticated officer behind the request's bearer token (remembered in the office's directory)."""
+    officer = container().verifier.authenticate(request.headers.get("authorization"))
+    container().seen_officers.seen(officer)
+    return officer
+
+
+LANGUAGE_RANGE = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([01](?:\.[0-9]{0,3})?))?\s*")
+
+
+def officer_language(request: Request) -> str:
+    """The language of the texts an officer reads (titles, reasons): from ``Accept-Language``, Italian first."""
+    best, weight = OFFICER_LANGUAGES[0], -1.0
+    for part in (request.headers.get("accept-language") or "").split(",")[:20]:
+        match = LANGUAGE_RANGE.fullmatch(part)
+        if not match or match.group(1).lower() not in OFFICER_LANGUAGES:
+            continue
+        q = float(match.group(2)) if match.group(2) else 1.0
+        if q > weight:
+            best, weight = match.group(1).lower(), q
+    return best
 
 
 def json_body(request: Request) -> dict[str, Any]:

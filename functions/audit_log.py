@@ -8,8 +8,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container, now_ms
 from chalicelib.services.audit import MAX_PAGE, AuditQuery, read_audit_log
+from functions import presenters
 from functions.api import InvalidInput, answer, json_response, officer_of, page_size
-from functions.presenters import iso_ms
 
 bp = Blueprint(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
@@ -40,17 +40,7 @@ def get_audit() -> Response:
             cursor=params.get("cursor"),
         )
         page = read_audit_log(container().audit, officer, query, now)
-        entries = [
-            {
-                "at": iso_ms(e.at_ms),
-                "actor": e.actor,
-                "actor_role": e.actor_role,
-                "action": e.action.value,
-                "case_id": e.case_id,
-                "detail": dict(e.detail),
-            }
-            for e in page.entries
-        ]
+        entries = [presenters.audit_entry_json(e) for e in page.entries]
         return json_response({"entries": entries, "next_cursor": page.next_cursor})
 
     return answer(run)

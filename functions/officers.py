@@ -26,6 +26,7 @@ from functions.api import (
     json_body,
     json_response,
     local_datetime,
+    officer_language,
     officer_of,
     page_size,
     required_text,
@@ -100,8 +101,10 @@ def search_cases() -> Response:
 @bp.route("/api/cases/{case_id}", methods=["GET"])
 def get_case(case_id: str) -> Response:
     def run() -> Response:
-        view = view_case(container().case_deps, officer_of(bp.current_request), case_id)
-        return json_response(presenters.case_view_json(view), headers={"ETag": f'"{view.case.version}"'})
+        request = bp.current_request
+        view = view_case(container().case_deps, officer_of(request), case_id)
+        body = presenters.case_view_json(view, officer_language(request))
+        return json_response(body, headers={"ETag": f'"{view.case.version}"'})
 
     return answer(run)
 

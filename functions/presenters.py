@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.i18n import translate
+from chalicelib.domain.inbox import waiting
+from chalicelib.i18n import UnknownMessageKey, translate
 
 if TYPE_CHECKING:
+    from chalicelib.domain.actors import Actor
+    from chalicelib.domain.audit import AuditEntry
     from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.checklist import ChecklistItem
+    from chalicelib.domain.thread import Delivery, ThreadEntry
+    from chalicelib.services.cases.conversation import ConversationView
     from chalicelib.services.cases.registry import CaseView, DocumentLink
 
-OFFICE_LANGUAGE = "it"  # officers read titles in Italian
+OFFICE_LANGUAGE = "it"  # officers read titles in Italian (or English, when their browser asks for it)
+OFFICER_ROLES = frozenset({"officer", "supervisor"})
 
 
 def iso_ms(ms: int) -> str:
@@ -20,11 +26,17 @@ def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def item_json(item: ChecklistItem) -> dict[str, Any]:
-    """One checklist item."""
+def actor_json(actor: Actor) -> dict[str, Any]:
+    """Who did something: the kind, and for an officer the stable ``sub`` beside their username and name."""
+    return actor.as_dict()
+
+
+def item_json(item: ChecklistItem, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
+    """One checklist item (a *one of* group's members carry the group's title)."""
     return {
         "code": item.code,
-        "title": translate(f"document.{item.code}.title", OFFICE_LANGUAGE),
+        "title": translate(f"document.{item.code}.title", language),
+        "group_title": translate(f"group.{item.group}.title", language) if item.group else None,
         "requirement": item.requirement.value,
         "group": item.group,
         "needed": item.needed,
@@ -48,7 +60,9 @@ def case_summary(case: Case) -> dict[str, Any]:
         "procedure": case.procedure.value,
         "permit_type": case.permit_type,
         "applicant_name": case.applicant.name,
+        "language": case.applicant.language,
         "assigned_officer": case.assigned_officer,
+        "assigned_officer_name": case.assigned_officer_name,
         "missing": list(case.checklist.missing_codes()),
         "unanswered_since": iso_ms(case.unanswered_since_ms) if case.unanswered_since_ms else None,
         "created_at": iso_ms(case.created_at_ms),
@@ -57,10 +71,21 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_json(case: Case) -> dict[str, Any]:
+def appointment_json(case: Case) -> dict[str, Any] | None:
+    """The counter visit, in the office's local time."""
+    appointment = case.appointment
+    if appointment is None:
+        return None
+    return {
+        "at": appointment.at.isoformat(timespec="minutes"),
+        "place": appointment.place,
+        "override_reason": appointment.override_reason,
+    }
+
+
+def case_json(case: Case, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
     """A case in full, without timeline and documents."""
     applicant = case.applicant
-    appointment = case.appointment
     return {
         **case_summary(case),
         "pratica_number": case.pratica_number,
@@ -73,23 +98,15 @@ def case_json(case: Case) -> dict[str, Any]:
             "language": applicant.language,
         },
         "complete": case.checklist.complete,
-        "checklist": [item_json(item) for item in case.checklist.items],
-        "appointment": (
-            {
-                "at": appointment.at.isoformat(timespec="minutes"),
-                "place": appointment.place,
-                "override_reason": appointment.override_reason,
-            }
-            if appointment
-            else None
-        ),
+        "checklist": [item_json(item, language) for item in case.checklist.items],
+        "appointment": appointment_json(case),
         "close_reason": case.close_reason.value if case.close_reason else None,
     }
 
 
 def event_json(event: CaseEvent) -> dict[str, Any]:
     """One timeline line."""
-    return {"kind": event.kind, "at": iso_ms(event.at_ms), "actor": event.actor, "data": event.data}
+    return {"kind": event.kind, "at": iso_ms(event.at_ms), "actor": actor_json(event.actor), "data": event.data}
 
 
 def document_json(link: DocumentLink) -> dict[str, Any]:
@@ -109,10 +126,105 @@ def document_json(link: DocumentLink) -> dict[str, Any]:
     }
 
 
-def case_view_json(view: CaseView) -> dict[str, Any]:
+def case_view_json(view: CaseView, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
     """``GET /api/cases/{id}``."""
     return {
-        **case_json(view.case),
+        **case_json(view.case, language),
         "timeline": [event_json(event) for event in view.events],
         "documents": [document_json(link) for link in view.documents],
+    }
+
+
+def audit_entry_json(entry: AuditEntry) -> dict[str, Any]:
+    """One audit entry: an officer named by ``sub``, username and name; an applicant's upload by its link."""
+    officer = entry.actor_role in OFFICER_ROLES
+    return {
+        "at": iso_ms(entry.at_ms),
+        "actor": {
+            "kind": "officer" if officer else "applicant",
+            "sub": entry.actor if officer else None,
+            "username": entry.actor_username,
+            "name": entry.actor_name,
+        },
+        "actor_role": entry.actor_role,
+        "action": entry.action.value,
+        "case_id": entry.case_id,
+        "detail": dict(entry.detail),
+    }
+
+
+def inbox_row_json(case: Case, now_ms: int) -> dict[str, Any]:
+    """A case in the inbox: why it waits and since when, and what the applicant wrote last."""
+    reasons = waiting(case)
+    since = reasons[0].since_ms if reasons else case.status_since_ms
+    preview = case.last_inbound
+    return {
+        **case_summary(case),
+        "reasons": [{"reason": w.reason.value, "since": iso_ms(w.since_ms)} for w in reasons],
+        "waiting_since": iso_ms(since),
+        "waited_seconds": max(0, (now_ms - since) // 1000),
+        "last_message": (
+            {"kind": preview.kind, "text": preview.text, "at": iso_ms(preview.at_ms)} if preview else None
+        ),
+        "appointment": appointment_json(case),
+    }
+
+
+def delivery_reason(code: int | None, language: str) -> str:
+    """What a failed delivery means for the office, from Meta's error code."""
+    try:
+        return translate(f"delivery.error.{code}", language)
+    except UnknownMessageKey:
+        return translate("delivery.error.other", language)
+
+
+def delivery_json(delivery: Delivery, language: str) -> dict[str, Any]:
+    """An outbound message's delivery status; a failure with Meta's code and a reason people can read."""
+    failed = delivery.state.value == "failed"
+    return {
+        "state": delivery.state.value,
+        "at": iso_ms(delivery.at_ms) if delivery.at_ms is not None else None,
+        "error": (
+            {
+                "code": delivery.error_code,
+                "title": delivery.error_title,
+                "reason": delivery_reason(delivery.error_code, language),
+            }
+            if failed
+            else None
+        ),
+    }
+
+
+def thread_entry_json(entry: ThreadEntry, language: str) -> dict[str, Any]:
+    """One message of the thread."""
+    template = entry.template
+    return {
+        "id": entry.entry_id,
+        "direction": entry.direction.value,
+        "at": iso_ms(entry.at_ms),
+        "author": actor_json(entry.author),
+        "kind": entry.kind,
+        "text": entry.text,
+        "document_id": entry.document_id,
+        "refused": entry.refused,
+        "choice": {"id": entry.choice.id, "title": entry.choice.title} if entry.choice else None,
+        "options": list(entry.options),
+        "template": (
+            {"name": template.name, "language": template.language, "parameters": list(template.parameters)}
+            if template
+            else None
+        ),
+        "delivery": delivery_json(entry.delivery, language) if entry.delivery else None,
+    }
+
+
+def conversation_json(view: ConversationView, older_cursor: str | None, language: str) -> dict[str, Any]:
+    """``GET /api/cases/{id}/conversation``."""
+    closes = view.window_closes_at_ms
+    return {
+        "case_id": view.case.case_id,
+        "messages": [thread_entry_json(entry, language) for entry in view.page.entries],
+        "older_cursor": older_cursor,
+        "window": {"open": view.window_open, "closes_at": iso_ms(closes) if closes is not None else None},
     }

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.bootstrap import container
 from chalicelib.services.uploads import link_admin as admin
 from functions.api import answer, json_response, officer_of
-from functions.presenters import iso_ms
+from functions.presenters import actor_json, iso_ms
 
 if TYPE_CHECKING:
     from chalicelib.services.uploads.link_admin import LinkView
@@ -28,7 +28,7 @@ def link_json(view: LinkView) -> dict[str, Any]:
         "expires_at": iso_ms(link.expires_at_ms),
         "uses": link.uses,
         "revoked_at": iso_ms(link.revoked_at_ms) if link.revoked_at_ms is not None else None,
-        "revoked_by": link.revoked_by,
+        "revoked_by": actor_json(link.revoked_by) if link.revoked_by else None,
     }
 
 

@@ -97,11 +97,18 @@ def container(aws: None, gateway: FakeGateway) -> bootstrap.Container:
 
 @pytest.fixture
 def officer_token() -> Callable[..., str]:
-    """``officer_token(office="AN", role="officer", username=None)``: an Authorization header the app accepts."""
+    """``officer_token(office="AN", role="officer", username=None, name=None)``: an Authorization header the app
+    accepts (sample officers, such as the default ``an.officer``, carry their display name)."""
 
-    def make(office: str = "AN", role: str = "officer", username: str | None = None) -> str:
+    def make(office: str = "AN", role: str = "officer", username: str | None = None, name: str | None = None) -> str:
         token = mint_id_token(
-            TEST_SIGNING_KEY, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, office=office, role=role, username=username
+            TEST_SIGNING_KEY,
+            issuer=TEST_ISSUER,
+            audience=TEST_AUDIENCE,
+            office=office,
+            role=role,
+            username=username,
+            display_name=name,
         )
         return f"Bearer {token}"
 

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.media import MediaInfo
-from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, QuarantineRecord, StatusOutcome
+from chalicelib.services.messages.ports import (
+    ClaimOutcome,
+    InboundFiling,
+    PendingInbound,
+    QuarantineRecord,
+    StatusOutcome,
+)
 from chalicelib.whatsapp.errors import MediaTooLarge
 
 if TYPE_CHECKING:
@@ -18,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.delivery import StatusUpdate
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.domain.outbound import OutboundMessage
+    from chalicelib.services.messages.rendering import Rendered
 
 
 @dataclass
@@ -66,6 +73,7 @@ class FakeInboundStore:
     processed: set[str] = field(default_factory=set)
     attempts: dict[str, int] = field(default_factory=dict)
     received: dict[str, int] = field(default_factory=dict)
+    filed: dict[str, tuple[str, InboundFiling]] = field(default_factory=dict)
 
     def add(self, message: InboundMessage, received_at_ms: int) -> bool:
         key = (message.applicant.key, message.wamid)
@@ -84,6 +92,9 @@ class FakeInboundStore:
     def record_failure(self, message: InboundMessage, error_type: str) -> None:
         self.attempts[message.wamid] = self.attempts.get(message.wamid, 0) + 1
 
+    def file_under_case(self, message: InboundMessage, case_id: str, filing: InboundFiling) -> None:
+        self.filed[message.wamid] = (case_id, filing)
+
     def pending_since(self, before_ms: int, limit: int) -> Iterator[PendingInbound]:
         pending = [
             m for m in self.items.values() if m.wamid not in self.processed and self.received[m.wamid] < before_ms
@@ -97,6 +108,8 @@ class FakeInboundStore:
 class OutboundRecord:
     state: str
     wamid: str | None = None
+    message: OutboundMessage | None = None
+    rendered: Rendered | None = None
     status_rank: int | None = None
     status: str | None = None
     error_code: int | None = None
@@ -106,11 +119,11 @@ class OutboundRecord:
 class FakeOutboundStore:
     records: dict[str, OutboundRecord] = field(default_factory=dict)
 
-    def claim(self, message: OutboundMessage, now_ms: int) -> ClaimOutcome:
+    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered) -> ClaimOutcome:
         current = self.records.get(message.outbound_id)
         if current is not None and current.state != "released":
             return ClaimOutcome.ALREADY_HANDLED
-        self.records[message.outbound_id] = OutboundRecord("sending")
+        self.records[message.outbound_id] = OutboundRecord("sending", message=message, rendered=rendered)
         return ClaimOutcome.CLAIMED
 
     def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:

@@ -8,11 +8,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.errors import AuthFailure, NotAnOfficer, Unauthenticated
+from chalicelib.domain.actors import Actor, ActorKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 OFFICE_CODE = re.compile(r"[A-Z]{2,4}")  # a Questura's province code: AN, MC, RM...
+MAX_NAME = 120
 
 
 class Role(StrEnum):
@@ -24,22 +26,29 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Officer:
-    """The authenticated caller: ``subject`` is the stable id (Cognito ``sub``) that audit entries name."""
+    """The authenticated caller: ``subject`` is the stable id (Cognito ``sub``) that records keep; ``username`` and
+    ``display_name`` (the user pool's ``name``, when it has one) are how colleagues know them."""
 
     subject: str
     username: str
     office: str
     role: Role
+    display_name: str | None = None
 
     @property
     def is_supervisor(self) -> bool:
         """True for supervisors."""
         return self.role is Role.SUPERVISOR
 
+    @property
+    def actor(self) -> Actor:
+        """The officer as the author of what they do."""
+        return Actor(ActorKind.OFFICER, self.subject, self.username, self.display_name)
+
 
 def officer_from_claims(claims: Mapping[str, Any]) -> Officer:
     """The officer named by verified ID-token claims (``sub``, ``cognito:username``, ``cognito:groups``,
-    ``custom:office``)."""
+    ``custom:office``, and ``name`` when the user pool has it)."""
     subject, username = claims.get("sub"), claims.get("cognito:username")
     if not isinstance(subject, str) or not subject or not isinstance(username, str) or not username:
         raise Unauthenticated(AuthFailure.MALFORMED_TOKEN)
@@ -54,4 +63,6 @@ def officer_from_claims(claims: Mapping[str, Any]) -> Officer:
     office = claims.get("custom:office")
     if not isinstance(office, str) or not OFFICE_CODE.fullmatch(office):
         raise NotAnOfficer("no_office")
-    return Officer(subject=subject, username=username, office=office, role=role)
+    name = claims.get("name")
+    display_name = " ".join(name.split())[:MAX_NAME] or None if isinstance(name, str) else None
+    return Officer(subject=subject, username=username, office=office, role=role, display_name=display_name)

@@ -38,6 +38,9 @@ class AuditAction(StrEnum):
     CASE_UPDATE = "case.update"
     CASE_CLOSE = "case.close"
     AUDIT_VIEW = "audit.view"
+    CONVERSATION_VIEW = "conversation.view"
+    INBOX_VIEW = "inbox.view"
+    OFFICERS_VIEW = "officers.view"
     UPLOAD_LINKS_VIEW = "upload_links.view"
     UPLOAD_LINK_REVOKE = "upload_link.revoke"
     DOCUMENT_UPLOAD = "document.upload"  # by the applicant, on the secure upload page (actor: the link)
@@ -45,7 +48,8 @@ class AuditAction(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One thing an officer did; ``actor`` is the officer's stable subject id, ``office`` scopes the entry."""
+    """One thing an officer did; ``actor`` is the officer's stable subject id (``link:<id>`` for an applicant's
+    upload), kept beside the username and display name they had then; ``office`` scopes the entry."""
 
     at_ms: int
     actor: str
@@ -54,6 +58,8 @@ class AuditEntry:
     action: AuditAction
     case_id: str | None
     detail: Mapping[str, str] = field(default_factory=dict)
+    actor_username: str | None = None
+    actor_name: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.detail) > MAX_DETAILS:

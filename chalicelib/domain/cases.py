@@ -17,6 +17,7 @@ from chalicelib.domain.errors import DomainError
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from chalicelib.domain.actors import Actor
     from chalicelib.domain.catalogue import Procedure
     from chalicelib.domain.checklist import Checklist
 
@@ -94,12 +95,24 @@ class Appointment:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagePreview:
+    """The applicant's latest message for an officer, trimmed: what the inbox shows without opening the case."""
+
+    kind: str  # text, image, document, choice…
+    text: str | None
+    at_ms: int
+
+
+PREVIEW_CHARS = 280
+
+
+@dataclass(frozen=True, slots=True)
 class CaseEvent:
     """One line of the case timeline (status changes, messages, documents, notes)."""
 
     kind: str
     at_ms: int
-    actor: str
+    actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -125,6 +138,8 @@ class Case:
     appointment: Appointment | None = None
     close_reason: CloseReason | None = None
     unanswered_since_ms: int | None = None  # the applicant wrote to an officer and nobody has answered yet
+    last_inbound: MessagePreview | None = None  # what they wrote last to an officer
+    assigned_officer_name: str | None = None  # the assignee's display name, when the directory knows it
     completed_at_ms: int | None = None  # first time the checklist was complete (for the public waiting times)
     booked_at_ms: int | None = None  # first time the counter visit was booked
 
@@ -146,7 +161,7 @@ class Case:
         return CaseStatus.REGISTERED
 
     def with_checklist(
-        self, checklist: Checklist, now_ms: int, actor: str, documents_requested: bool | None = None
+        self, checklist: Checklist, now_ms: int, actor: Actor, documents_requested: bool | None = None
     ) -> tuple[Case, list[CaseEvent]]:
         """The case with a new checklist, its status following; the status change as an event."""
         requested = self.documents_requested if documents_requested is None else documents_requested
@@ -154,7 +169,7 @@ class Case:
         updated = replace(self, checklist=checklist, documents_requested=requested, updated_at_ms=now_ms)
         return updated._moved_to(status, now_ms, actor)
 
-    def _moved_to(self, status: CaseStatus, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+    def _moved_to(self, status: CaseStatus, now_ms: int, actor: Actor) -> tuple[Case, list[CaseEvent]]:
         if status is self.status:
             return self, []
         if status not in LEGAL_TRANSITIONS[self.status]:
@@ -166,7 +181,7 @@ class Case:
         moved = replace(self, status=status, status_since_ms=now_ms, updated_at_ms=now_ms, completed_at_ms=completed)
         return moved, [event]
 
-    def book(self, appointment: Appointment, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+    def book(self, appointment: Appointment, now_ms: int, actor: Actor) -> tuple[Case, list[CaseEvent]]:
         """Book the counter visit: only when complete, unless the appointment carries an override reason."""
         if self.status is CaseStatus.CLOSED:
             raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
@@ -182,13 +197,15 @@ class Case:
             return booked, [event]
         return booked, []
 
-    def close(self, reason: CloseReason, now_ms: int, actor: str) -> tuple[Case, list[CaseEvent]]:
+    def close(self, reason: CloseReason, now_ms: int, actor: Actor) -> tuple[Case, list[CaseEvent]]:
         """End the case."""
         if not self.is_open:
             raise IllegalTransition(self.status, CaseStatus.CLOSED)
         closed, events = self._moved_to(CaseStatus.CLOSED, now_ms, actor)
         return replace(closed, close_reason=reason), events
 
-    def assign(self, officer: str | None, now_ms: int) -> Case:
-        """Give the case to an officer (None: unassign)."""
-        return replace(self, assigned_officer=officer, updated_at_ms=now_ms)
+    def assign(self, officer: str | None, now_ms: int, name: str | None = None) -> Case:
+        """Give the case to an officer, known by ``name`` to colleagues (None: unassign)."""
+        return replace(
+            self, assigned_officer=officer, assigned_officer_name=name if officer else None, updated_at_ms=now_ms
+        )

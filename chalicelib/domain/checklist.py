@@ -78,6 +78,7 @@ class ChecklistItem:
     document_id: str | None = None
     requested_at_ms: int | None = None
     rejected_at_ms: int | None = None  # when the last rejection happened (reminders count from it)
+    received_at_ms: int | None = None  # when the document waiting for review arrived (the inbox counts from it)
 
     @property
     def satisfied(self) -> bool:
@@ -167,9 +168,11 @@ class Checklist:
             checklist = checklist._replace(code, needed=True, requested_at_ms=now_ms)
         return checklist
 
-    def receive(self, code: str, document_id: str) -> Checklist:
-        """A document arrived for ``code``: it waits for an officer."""
-        return self._replace(code, state=ItemState.RECEIVED, document_id=document_id, rejection=None)
+    def receive(self, code: str, document_id: str, now_ms: int | None = None) -> Checklist:
+        """A document arrived for ``code`` (at ``now_ms``): it waits for an officer."""
+        return self._replace(
+            code, state=ItemState.RECEIVED, document_id=document_id, rejection=None, received_at_ms=now_ms
+        )
 
     def accept(self, code: str) -> Checklist:
         """The officer accepts the document received for ``code``."""

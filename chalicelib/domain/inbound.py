@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,8 @@ class InboundMessage:
     message: dict[str, Any]
     phone_number_id: str
     profile_name: str | None = None
+    # When our webhook stored it: set once stored (it orders the case's thread), not part of the message itself.
+    received_at_ms: int | None = field(default=None, compare=False)
 
     @property
     def text(self) -> str | None:

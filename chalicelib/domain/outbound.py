@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.actors import SERVICE, Actor
 from chalicelib.domain.errors import InvalidOutboundMessage
 from chalicelib.domain.upload_links import HIDDEN_TOKEN, without_tokens
 
@@ -157,7 +158,8 @@ class OutboundMessage:
 
     ``outbound_id`` is ours, deterministic for the effect it stands for (e.g. "the acknowledgement of inbound
     message X"), carries no personal data, and travels to Meta as ``biz_opaque_callback_data`` so that status
-    webhooks find the record in one write.
+    webhooks find the record in one write. ``case_id`` files the message in that case's thread, under ``author``
+    (the service itself, or the officer whose action it tells).
     """
 
     outbound_id: str
@@ -165,6 +167,8 @@ class OutboundMessage:
     content: Content
     reply_to: str | None = None
     purpose: str = field(default="reply")
+    case_id: str | None = None
+    author: Actor = SERVICE
 
     @property
     def is_template(self) -> bool:

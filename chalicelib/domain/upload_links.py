@@ -13,8 +13,12 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from chalicelib.domain.actors import Actor
 
 TOKEN_BYTES = 32
 # What a token looks like in a URL: base64url, 43 characters for 32 bytes. Anything else is refused before a lookup.
@@ -91,7 +95,7 @@ class UploadLink:
     issued_for: LinkPurpose
     uses: int = 0
     revoked_at_ms: int | None = None
-    revoked_by: str | None = None
+    revoked_by: Actor | None = None
 
     def state(self, now_ms: int, max_uses: int) -> LinkState:
         """Where the link stands at ``now_ms``."""
@@ -103,7 +107,7 @@ class UploadLink:
             return LinkState.EXHAUSTED
         return LinkState.ACTIVE
 
-    def revoked(self, now_ms: int, by: str) -> UploadLink:
+    def revoked(self, now_ms: int, by: Actor) -> UploadLink:
         """The link, revoked (a second revocation keeps the first time)."""
         if self.revoked_at_ms is not None:
             return self

@@ -1,7 +1,8 @@
 """User-facing text, from gettext catalogues (``locales/<lang>/<domain>.po``), keyed by stable message ids.
 
 Domains split the text by who writes it: ``messages`` for what the chat and the API say, ``catalogue`` for the
-names and explanations of permit types, documents, fees and steps.
+names and explanations of permit types, documents, fees and steps, ``public`` and ``upload`` for the public and
+upload pages; ``console`` for what officers read in their console (Italian and English only).
 
 Catalogues are read on first use and cached (no I/O at import). A missing translation falls back to Italian,
 the office's language, so an applicant never receives a bare message id.
@@ -18,6 +19,8 @@ import polib
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(_[A-Z][a-z]{3})?")
 DEFAULT_LANGUAGE = "it"
+OFFICER_LANGUAGES = ("it", "en")  # the console's languages, Italian first
+OFFICER_DOMAIN = "console"
 
 
 class UnknownMessageKey(KeyError):

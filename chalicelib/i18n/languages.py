@@ -38,6 +38,11 @@ def language(code: str) -> Language | None:
     return next((lang for lang in languages() if lang.code == code), None)
 
 
+def from_meta_code(meta_code: str) -> str:
+    """Our code for Meta's template language code (Italian when we have none)."""
+    return next((lang.code for lang in languages() if lang.meta_code == meta_code), FALLBACK)
+
+
 def guess_from_region(region: str | None) -> str:
     """The language most likely read by someone with a phone number of ``region`` (English when unknown,
     Italian for Italian numbers)."""

@@ -60,7 +60,17 @@ def record(
     log: AuditLog, officer: Officer, action: AuditAction, case_id: str | None, at_ms: int, **detail: str
 ) -> AuditEntry:
     """Append what ``officer`` did and return the entry."""
-    entry = AuditEntry(at_ms, officer.subject, officer.role.value, officer.office, action, case_id, detail)
+    entry = AuditEntry(
+        at_ms,
+        officer.subject,
+        officer.role.value,
+        officer.office,
+        action,
+        case_id,
+        detail,
+        actor_username=officer.username,
+        actor_name=officer.display_name,
+    )
     log.append(entry)
     return entry
 

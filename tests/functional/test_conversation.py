@@ -256,8 +256,13 @@ def test_free_text_goes_to_an_officer_and_is_acknowledged_once(
     token = officer_token(office="AN")
     listing = json.loads(client.http.get("/api/cases?unanswered=true", headers={"Authorization": token}).body)
     assert [c["id"] for c in listing["cases"]] == [case["id"]]
-    timeline = _case(client, token, case["id"])["timeline"]
-    assert any(e["kind"] == "message_in" and e["data"].get("text") == "Also my address changed" for e in timeline)
+    thread = json.loads(client.http.get(f"/api/cases/{case['id']}/conversation", headers={"Authorization": token}).body)
+    texts = [(m["direction"], m["author"]["kind"], m["text"]) for m in thread["messages"] if m["kind"] == "text"]
+    assert texts[-3:] == [
+        ("in", "applicant", "My employer changed, what do I do?"),
+        ("out", "service", translate("conv.handoff", "en")),
+        ("in", "applicant", "Also my address changed"),
+    ]
     from chalicelib.domain.applicants import ApplicantRef
 
     container.applicants.record_inbound(ApplicantRef(wa_id=PHONE), None, 2_000_000_000, 0)

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
 from chalicelib.adapters.dynamo.models import bind_models
 from chalicelib.catalogue import load_catalogue
+from chalicelib.domain.actors import Actor, ActorKind
 from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Checklist
@@ -18,6 +19,11 @@ from chalicelib.services.cases.ports import CaseFilter, CaseNotFound, VersionCon
 from chalicelib.settings import get_settings
 
 NOW = 1_764_100_000_000
+OFFICER_1 = Actor(ActorKind.OFFICER, "sub-1", "g.bianchi", "Giulia Bianchi")
+
+
+def officer(subject: str) -> Actor:
+    return Actor(ActorKind.OFFICER, subject, subject)
 
 
 @pytest.fixture
@@ -44,11 +50,11 @@ def _case(case_id: str = "AN-AAAA2222", office: str = "AN") -> Case:
 
 
 def test_a_case_round_trips_with_its_events(repo: DynamoCaseRepository) -> None:
-    stored = repo.add(_case(), [CaseEvent("case_registered", NOW, "officer-1", {"permit_type": "studio"})])
+    stored = repo.add(_case(), [CaseEvent("case_registered", NOW, OFFICER_1, {"permit_type": "studio"})])
     assert stored.version == 1
     loaded = repo.get("AN-AAAA2222")
     assert loaded == stored
-    assert [e.kind for e in repo.events("AN-AAAA2222")] == ["case_registered"]
+    assert [(e.kind, e.actor) for e in repo.events("AN-AAAA2222")] == [("case_registered", OFFICER_1)]
     with pytest.raises(CaseNotFound):
         repo.get("AN-NOPE")
 
@@ -62,12 +68,12 @@ def test_adding_the_same_id_twice_is_refused(repo: DynamoCaseRepository) -> None
 def test_a_save_from_a_stale_read_is_refused_and_changes_nothing(repo: DynamoCaseRepository) -> None:
     repo.add(_case(), [])
     first, second = repo.get("AN-AAAA2222"), repo.get("AN-AAAA2222")
-    repo.save(replace(first, assigned_officer="a"), [CaseEvent("assigned", NOW, "a")])
+    repo.save(replace(first, assigned_officer="a"), [CaseEvent("assigned", NOW, officer("a"))])
     with pytest.raises(VersionConflict):
-        repo.save(replace(second, assigned_officer="b"), [CaseEvent("assigned", NOW, "b")])
+        repo.save(replace(second, assigned_officer="b"), [CaseEvent("assigned", NOW, officer("b"))])
     current = repo.get("AN-AAAA2222")
     assert (current.assigned_officer, current.version) == ("a", 2)
-    assert [e.actor for e in repo.events("AN-AAAA2222")] == ["a"]  # the loser's event was not written either
+    assert [e.actor.subject for e in repo.events("AN-AAAA2222")] == ["a"]  # the loser's event was not written either
 
 
 def test_concurrent_saves_never_lose_an_update(repo: DynamoCaseRepository) -> None:

@@ -146,4 +146,10 @@ def test_the_local_environment_names_every_resource_the_functions_get() -> None:
     assert RESOURCES.environment == expected
     # Only what exists in AWS alone (the Cognito issuer and client, the API's address) is left for the local
     # system to set.
-    assert set(variables) - set(expected) == {"AUTH_ISSUER", "AUTH_AUDIENCE", "UPLOAD_PAGE_URL"}
+    assert set(variables) - set(expected) == {
+        "AUTH_ISSUER",
+        "AUTH_AUDIENCE",
+        "UPLOAD_PAGE_URL",
+        "CONSOLE_AUTH_URL",
+        "CONSOLE_URL",
+    }

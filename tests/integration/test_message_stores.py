@@ -12,6 +12,7 @@ from chalicelib.adapters.dynamo.models import ApplicantModel, InboundModel, Outb
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.services.messages.ports import ClaimOutcome, StatusOutcome
+from chalicelib.services.messages.rendering import Rendered
 from chalicelib.settings import get_settings
 from chalicelib.whatsapp.updates import parse_webhook
 from tests.support import load_event
@@ -71,12 +72,12 @@ def _outbound(outbound_id: str = "ack.wamid.1") -> OutboundMessage:
 def test_only_one_caller_can_claim_a_send_until_it_is_released() -> None:
     store = DynamoOutboundStore(retention_days=30)
     message = _outbound()
-    assert store.claim(message, NOW) is ClaimOutcome.CLAIMED
-    assert store.claim(message, NOW) is ClaimOutcome.ALREADY_HANDLED
+    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.CLAIMED
+    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.ALREADY_HANDLED
     store.release(message.outbound_id, 131000, NOW)
-    assert store.claim(message, NOW) is ClaimOutcome.CLAIMED
+    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.CLAIMED
     store.record_accepted(message.outbound_id, "wamid.out.1", NOW)
-    assert store.claim(message, NOW) is ClaimOutcome.ALREADY_HANDLED
+    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.ALREADY_HANDLED
     item = OutboundModel.get(message.outbound_id)
     assert (item.state, item.wamid, item.status) == ("accepted", "wamid.out.1", "accepted")
     assert item.content["body"] == "Ricevuto"
@@ -91,7 +92,7 @@ def _status(status: DeliveryStatus, outbound_id: str | None = "ack.wamid.1", cod
 
 def test_statuses_never_move_backwards_and_duplicates_change_nothing() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW)
+    store.claim(_outbound(), NOW, Rendered("hello"))
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
 
     outcomes = [
@@ -107,7 +108,7 @@ def test_statuses_never_move_backwards_and_duplicates_change_nothing() -> None:
 
 def test_a_status_that_beats_the_send_response_is_kept() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW)
+    store.claim(_outbound(), NOW, Rendered("hello"))
     assert store.apply_status(_status(DeliveryStatus.DELIVERED), NOW) is StatusOutcome.APPLIED
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     item = OutboundModel.get("ack.wamid.1")
@@ -116,7 +117,7 @@ def test_a_status_that_beats_the_send_response_is_kept() -> None:
 
 def test_a_failed_status_keeps_metas_error_code() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW)
+    store.claim(_outbound(), NOW, Rendered("hello"))
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     store.apply_status(_status(DeliveryStatus.FAILED, code=131047), NOW)
     item = OutboundModel.get("ack.wamid.1")
@@ -125,7 +126,7 @@ def test_a_failed_status_keeps_metas_error_code() -> None:
 
 def test_a_status_without_callback_data_is_matched_by_wamid_or_reported_unknown() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW)
+    store.claim(_outbound(), NOW, Rendered("hello"))
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     assert store.apply_status(_status(DeliveryStatus.SENT, outbound_id=None), NOW) is StatusOutcome.APPLIED
     orphan = StatusUpdate("wamid.nobody", DeliveryStatus.SENT, 1, None)

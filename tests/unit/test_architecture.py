@@ -54,10 +54,9 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _runtime_imports(path: Path, name: str, known: set[str]) -> set[str]:
-    """The project modules ``path`` imports when it runs (lazy imports included; ``if TYPE_CHECKING:`` blocks not)."""
+def _imported_names(tree: ast.AST, package: str) -> set[str]:
+    """Every name imported at run time (lazy imports included; ``if TYPE_CHECKING:`` blocks not)."""
     found: set[str] = set()
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
@@ -76,13 +75,20 @@ def _runtime_imports(path: Path, name: str, known: set[str]) -> set[str]:
                 found.update(f"{base}.{alias.name}" for alias in child.names)
             visit(child)
 
-    visit(ast.parse(path.read_text()))
+    visit(tree)
+    return found
+
+
+def _runtime_imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """The project modules ``path`` imports when it runs."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     modules = set()
-    for imported in found:
-        while imported and imported not in known:
-            imported = imported.rpartition(".")[0]
-        if imported and imported != name:
-            modules.add(imported)
+    for imported in _imported_names(ast.parse(path.read_text()), package):
+        module = imported
+        while module and module not in known:
+            module = module.rpartition(".")[0]
+        if module and module != name:
+            modules.add(module)
     return modules
 
 
@@ -94,7 +100,7 @@ def test_the_import_graph_has_no_cycles() -> None:
 
     def walk(name: str, trail: list[str]) -> None:
         if name in trail:
-            cycle = trail[trail.index(name) :] + [name]
+            cycle = [*trail[trail.index(name) :], name]
             raise AssertionError("import cycle: " + " -> ".join(cycle))
         if name in done:
             return

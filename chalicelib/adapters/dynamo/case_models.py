@@ -2,7 +2,8 @@
 
 Listing indexes (all keyed by office, so that an officer's queries never touch another office's cases and never
 Scan): by status (``office#status``, sorted by when the case entered that status, which is "waiting since"), by
-assigned officer, by last update; and by applicant, for the chat to find an applicant's open case.
+assigned officer, by last update, the inbox (sparse: cases waiting for an officer, longest wait first); and by
+applicant, for the chat to find an applicant's open case.
 """
 
 from __future__ import annotations
@@ -54,6 +55,28 @@ class OfficeUpdatedIndex(GlobalSecondaryIndex["CaseModel"]):
     updated_at = NumberAttribute(range_key=True)
 
 
+class InboxIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: the office's cases that wait for an officer (only they carry ``inbox``), the longest wait first."""
+
+    class Meta:
+        index_name = "inbox"
+        projection = AllProjection()
+
+    inbox = UnicodeAttribute(hash_key=True)
+    inbox_since = NumberAttribute(range_key=True)
+
+
+class InboxOfficerIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: one officer's waiting cases (``office#username``), or nobody's (``office#``), the longest wait first."""
+
+    class Meta:
+        index_name = "inbox_officer"
+        projection = AllProjection()
+
+    inbox_officer = UnicodeAttribute(hash_key=True)
+    inbox_since = NumberAttribute(range_key=True)
+
+
 class ApplicantCasesIndex(GlobalSecondaryIndex["CaseModel"]):
     """An applicant's cases (keyed as the chat keys applicants), newest first."""
 
@@ -90,6 +113,12 @@ class CaseModel(Model):
     appointment = JSONAttribute(null=True)
     close_reason = UnicodeAttribute(null=True)
     unanswered_since = NumberAttribute(null=True)
+    last_inbound = JSONAttribute(null=True)
+    assigned_officer_name = UnicodeAttribute(null=True)
+    inbox = UnicodeAttribute(null=True)  # the office, while the case waits for an officer
+    inbox_officer = UnicodeAttribute(null=True)  # office#assignee (office# when unassigned), while it waits
+    inbox_since = NumberAttribute(null=True)
+    inbox_reasons = JSONAttribute(null=True)
     completed_at = NumberAttribute(null=True)
     booked_at = NumberAttribute(null=True)
     created_at = NumberAttribute()
@@ -100,6 +129,8 @@ class CaseModel(Model):
     by_office_officer = OfficeOfficerIndex()
     by_office_updated = OfficeUpdatedIndex()
     by_applicant = ApplicantCasesIndex()
+    by_inbox = InboxIndex()
+    by_inbox_officer = InboxOfficerIndex()
 
 
 class CaseRecordModel(Model):
@@ -112,7 +143,7 @@ class CaseRecordModel(Model):
     record_id = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()
     at = NumberAttribute()
-    actor = UnicodeAttribute(null=True)
+    actor = JSONAttribute(null=True)  # who: {"kind", "sub", "username", "name"}
     data = JSONAttribute(null=True)
 
 

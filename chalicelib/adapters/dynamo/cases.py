@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo.case_models import CaseModel, CaseRecordModel
+from chalicelib.domain.actors import actor_from_stored
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.cases import (
     Appointment,
@@ -25,11 +26,13 @@ from chalicelib.domain.cases import (
     CaseEvent,
     CaseStatus,
     CloseReason,
+    MessagePreview,
 )
 from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import Checklist, ChecklistItem, ItemState, Rejection, RejectionReason
 from chalicelib.domain.documents import CaseDocument, DocumentSource
-from chalicelib.services.cases.ports import CaseFilter, CaseNotFound, CasePage, VersionConflict
+from chalicelib.domain.inbox import waiting
+from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CaseNotFound, CasePage, VersionConflict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -62,12 +65,22 @@ def _item_from_json(data: dict[str, Any]) -> ChecklistItem:
         document_id=data.get("document_id"),
         requested_at_ms=data.get("requested_at_ms"),
         rejected_at_ms=data.get("rejected_at_ms"),
+        received_at_ms=data.get("received_at_ms"),
     )
 
 
+def _preview_json(preview: MessagePreview | None) -> dict[str, Any] | None:
+    return asdict(preview) if preview else None
+
+
+def _preview(data: dict[str, Any] | None) -> MessagePreview | None:
+    return MessagePreview(str(data["kind"]), data.get("text"), int(data["at_ms"])) if data else None
+
+
 def to_model(case: Case) -> CaseModel:
-    """The item for ``case`` (its version is the one the caller read)."""
+    """The item for ``case`` (its version is the one the caller read), with its inbox entry while it waits."""
     appointment = case.appointment
+    reasons = waiting(case)
     model = CaseModel(
         case.case_id,
         office=case.office,
@@ -96,6 +109,12 @@ def to_model(case: Case) -> CaseModel:
         ),
         close_reason=case.close_reason.value if case.close_reason else None,
         unanswered_since=case.unanswered_since_ms,
+        last_inbound=_preview_json(case.last_inbound),
+        assigned_officer_name=case.assigned_officer_name,
+        inbox=case.office if reasons else None,
+        inbox_officer=f"{case.office}#{case.assigned_officer or ''}" if reasons else None,
+        inbox_since=reasons[0].since_ms if reasons else None,
+        inbox_reasons=[{"reason": w.reason.value, "since_ms": w.since_ms} for w in reasons] or None,
         completed_at=case.completed_at_ms,
         booked_at=case.booked_at_ms,
         created_at=case.created_at_ms,
@@ -132,6 +151,8 @@ def from_model(item: CaseModel) -> Case:
         ),
         close_reason=CloseReason(item.close_reason) if item.close_reason else None,
         unanswered_since_ms=_optional_int(item.unanswered_since),
+        last_inbound=_preview(item.last_inbound),
+        assigned_officer_name=item.assigned_officer_name,
         completed_at_ms=_optional_int(item.completed_at),
         booked_at_ms=_optional_int(item.booked_at),
     )
@@ -139,7 +160,9 @@ def from_model(item: CaseModel) -> Case:
 
 def _event_record(case_id: str, event: CaseEvent) -> CaseRecordModel:
     record_id = f"event#{event.at_ms:015d}#{uuid.uuid4().hex[:8]}"
-    return CaseRecordModel(case_id, record_id, kind=event.kind, at=event.at_ms, actor=event.actor, data=event.data)
+    return CaseRecordModel(
+        case_id, record_id, kind=event.kind, at=event.at_ms, actor=event.actor.as_dict(), data=event.data
+    )
 
 
 class DynamoCaseRepository:
@@ -192,7 +215,7 @@ class DynamoCaseRepository:
 
     def events(self, case_id: str) -> list[CaseEvent]:
         query = CaseRecordModel.query(case_id, CaseRecordModel.record_id.startswith("event#"))
-        return [CaseEvent(r.kind, int(r.at), r.actor or "", dict(r.data or {})) for r in query]
+        return [CaseEvent(r.kind, int(r.at), actor_from_stored(r.actor), dict(r.data or {})) for r in query]
 
     def add_document(self, document: CaseDocument) -> None:
         data = asdict(document)
@@ -250,6 +273,17 @@ class DynamoCaseRepository:
         cases = [from_model(item) for item in result]
         return CasePage(cases, result.last_evaluated_key)
 
+    def inbox(
+        self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
+    ) -> CasePage:
+        # Two sparse indexes, so that neither listing filters: every item read is an item returned.
+        if assigned is None:
+            result = CaseModel.by_inbox.query(office, limit=limit, last_evaluated_key=start_key)
+        else:
+            key = f"{office}#{'' if assigned.unassigned else assigned.username}"
+            result = CaseModel.by_inbox_officer.query(key, limit=limit, last_evaluated_key=start_key)
+        return CasePage([from_model(item) for item in result], result.last_evaluated_key)
+
     def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
         """The office's cases updated since ``since_ms`` (the office index, a Query)."""
         for item in CaseModel.by_office_updated.query(office, CaseModel.updated_at >= since_ms):
@@ -260,13 +294,18 @@ class DynamoCaseRepository:
         record.data = {**(record.data or {}), "item_code": item_code}
         record.save()
 
-    def touch_from_chat(self, case_id: str, *, unanswered: bool, language: str | None) -> None:
-        """Mark the case unanswered and follow the applicant's chat language, retrying over officers' saves."""
+    def touch_from_chat(
+        self, case_id: str, *, unanswered: bool, language: str | None, preview: MessagePreview | None = None
+    ) -> None:
+        """Mark the case unanswered (with what the applicant wrote) and follow their chat language, retrying over
+        officers' saves."""
         for _ in range(5):
             case = self.get(case_id)
             changes: dict[str, Any] = {}
             if unanswered and case.unanswered_since_ms is None:
                 changes["unanswered_since_ms"] = int(time.time() * 1000)
+            if unanswered and preview is not None and preview != case.last_inbound:
+                changes["last_inbound"] = preview
             if language and language != case.applicant.language:
                 changes["applicant"] = replace(case.applicant, language=language)
             if not changes:

@@ -11,12 +11,15 @@ from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.inbound import InboundMessage, MessageType
+from chalicelib.domain.thread import Direction, thread_key
 from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, StatusOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from chalicelib.domain.outbound import OutboundMessage
+    from chalicelib.services.messages.ports import InboundFiling
+    from chalicelib.services.messages.rendering import Rendered
 
 # One shard is plenty for one office's traffic (a GSI partition takes 1,000 writes/s); raise it by making the
 # shard a function of the applicant key, and query each shard in pending_since.
@@ -38,6 +41,7 @@ def inbound_from_model(item: InboundModel) -> InboundMessage:
         message=dict(item.message),
         phone_number_id=item.phone_number_id,
         profile_name=item.profile_name,
+        received_at_ms=int(item.received_at),
     )
 
 
@@ -106,6 +110,20 @@ class DynamoInboundStore:
         for item in query:
             yield PendingInbound(inbound_from_model(item), int(item.attempts or 0))
 
+    def file_under_case(self, message: InboundMessage, case_id: str, filing: InboundFiling) -> None:
+        received = message.received_at_ms if message.received_at_ms is not None else message.sent_at * 1000
+        actions: list[Any] = [
+            InboundModel.case_id.set(case_id),
+            InboundModel.thread_key.set(thread_key(received, Direction.IN, message.wamid)),
+        ]
+        if filing.document_id:
+            actions.append(InboundModel.document_id.set(filing.document_id))
+        if filing.refused:
+            actions.append(InboundModel.file_refused.set(filing.refused))
+        InboundModel(message.applicant.key, message.wamid).update(
+            actions=actions, condition=InboundModel.wamid.exists()
+        )
+
 
 class DynamoOutboundStore:
     """Outbound messages keyed by idempotency key; Meta's statuses update them in one conditional write."""
@@ -113,7 +131,7 @@ class DynamoOutboundStore:
     def __init__(self, retention_days: int) -> None:
         self._retention_days = retention_days
 
-    def claim(self, message: OutboundMessage, now_ms: int) -> ClaimOutcome:
+    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered) -> ClaimOutcome:
         item = OutboundModel(
             message.outbound_id,
             applicant_key=message.recipient.key,
@@ -123,6 +141,11 @@ class DynamoOutboundStore:
             created_at=now_ms,
             updated_at=now_ms,
             expires_at=_expiry(now_ms, self._retention_days),
+            case_id=message.case_id,
+            thread_key=thread_key(now_ms, Direction.OUT, message.outbound_id) if message.case_id else None,
+            author=message.author.as_dict(),
+            rendered=rendered.text,
+            options=list(rendered.options) or None,
         )
         released = OutboundModel.state == "released"
         try:

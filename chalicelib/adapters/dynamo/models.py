@@ -34,6 +34,17 @@ class PendingIndex(GlobalSecondaryIndex["InboundModel"]):
     received_at = NumberAttribute(range_key=True)
 
 
+class InboundCaseIndex(GlobalSecondaryIndex["InboundModel"]):
+    """Sparse: the messages filed under a case (once processed with it), in thread order."""
+
+    class Meta:
+        index_name = "by_case"
+        projection = AllProjection()
+
+    case_id = UnicodeAttribute(hash_key=True)
+    thread_key = UnicodeAttribute(range_key=True)
+
+
 class InboundModel(Model):
     """An inbound WhatsApp message, keyed by applicant then wamid: the stream keeps per-applicant order."""
 
@@ -57,8 +68,14 @@ class InboundModel(Model):
     last_error = UnicodeAttribute(null=True)
     processed_at = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # Set when the conversation handled the message for an open case: it is then part of that case's thread.
+    case_id = UnicodeAttribute(null=True)
+    thread_key = UnicodeAttribute(null=True)
+    document_id = UnicodeAttribute(null=True)
+    file_refused = UnicodeAttribute(null=True)
 
     pending = PendingIndex()
+    by_case = InboundCaseIndex()
 
 
 class WamidIndex(GlobalSecondaryIndex["OutboundModel"]):
@@ -69,6 +86,17 @@ class WamidIndex(GlobalSecondaryIndex["OutboundModel"]):
         projection = KeysOnlyProjection()
 
     wamid = UnicodeAttribute(hash_key=True)
+
+
+class OutboundCaseIndex(GlobalSecondaryIndex["OutboundModel"]):
+    """Sparse: the messages sent about a case (or to its applicant while it was open), in thread order."""
+
+    class Meta:
+        index_name = "by_case"
+        projection = AllProjection()
+
+    case_id = UnicodeAttribute(hash_key=True)
+    thread_key = UnicodeAttribute(range_key=True)
 
 
 class OutboundModel(Model):
@@ -91,8 +119,15 @@ class OutboundModel(Model):
     created_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # The thread: the case, the author, and what the applicant read (personal data: it expires with the record).
+    case_id = UnicodeAttribute(null=True)
+    thread_key = UnicodeAttribute(null=True)
+    author = JSONAttribute(null=True)
+    rendered = UnicodeAttribute(null=True)
+    options = JSONAttribute(null=True)
 
     by_wamid = WamidIndex()
+    by_case = OutboundCaseIndex()
 
 
 class ApplicantModel(Model):
@@ -161,9 +196,26 @@ class AuditModel(Model):
     at_ms = NumberAttribute()
     actor = UnicodeAttribute()
     actor_role = UnicodeAttribute()
+    actor_username = UnicodeAttribute(null=True)
+    actor_name = UnicodeAttribute(null=True)
     action = UnicodeAttribute()
     case_id = UnicodeAttribute(null=True)
     detail = MapAttribute[str, str](default=dict)
+
+
+class OfficerModel(Model):
+    """An officer of an office as last seen (username, display name, role), expiring months after that."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    office = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+    subject = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    last_seen_at = NumberAttribute()
+    expires_at = TTLAttribute(null=True)
 
 
 class SummaryModel(Model):
@@ -184,6 +236,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     QuarantineModel,
     AuditModel,
     SummaryModel,
+    OfficerModel,
     *CASE_MODELS,
     ReminderModel,
     UploadLinkModel,
@@ -199,6 +252,7 @@ def bind_models(settings: Settings) -> None:
         QuarantineModel: settings.quarantine_table,
         AuditModel: settings.audit_table,
         SummaryModel: settings.summaries_table,
+        OfficerModel: settings.officers_table,
         CaseModel: settings.cases_table,
         CaseRecordModel: settings.case_records_table,
         ReminderModel: settings.reminders_table,

@@ -6,12 +6,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo.case_models import CaseRecordModel
+from chalicelib.domain.actors import actor_from_stored
 from chalicelib.domain.upload_links import LinkPurpose, UploadLink
 from chalicelib.domain.uploads import Upload, UploadProblem, UploadState
 
@@ -45,7 +46,7 @@ class UploadLinkModel(Model):
     issued_for = UnicodeAttribute()
     uses = NumberAttribute(default=0)
     revoked_at = NumberAttribute(null=True)
-    revoked_by = UnicodeAttribute(null=True)
+    revoked_by = JSONAttribute(null=True)  # the officer: {"kind", "sub", "username", "name"}
     expires_at = TTLAttribute(null=True)
 
     by_case = CaseLinksIndex()
@@ -62,7 +63,7 @@ def _link(model: UploadLinkModel) -> UploadLink:
         issued_for=LinkPurpose(model.issued_for),
         uses=int(model.uses or 0),
         revoked_at_ms=int(model.revoked_at) if model.revoked_at is not None else None,
-        revoked_by=model.revoked_by,
+        revoked_by=actor_from_stored(model.revoked_by) if model.revoked_by else None,
     )
 
 
@@ -103,7 +104,7 @@ class DynamoUploadLinkStore:
         UploadLinkModel(link.token_hash).update(
             actions=[
                 UploadLinkModel.revoked_at.set(link.revoked_at_ms),
-                UploadLinkModel.revoked_by.set(link.revoked_by),
+                UploadLinkModel.revoked_by.set(link.revoked_by.as_dict()),
             ],
             condition=UploadLinkModel.token_hash.exists(),
         )

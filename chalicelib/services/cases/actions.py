@@ -26,8 +26,9 @@ from chalicelib.domain.templates import (
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
 from chalicelib.services.cases.ports import CaseNotFound
-from chalicelib.services.cases.registry import CaseDeps, audit, load_case, message_event
+from chalicelib.services.cases.registry import CaseDeps, audit, load_case
 from chalicelib.services.messages.notices import Notice, applicant_ref
+from chalicelib.services.officers import display_name
 
 if TYPE_CHECKING:
     from chalicelib.auth import Officer
@@ -64,8 +65,8 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
     checklist = case.checklist.request(codes, now)
-    updated, events = case.with_checklist(checklist, now, officer.subject, documents_requested=True)
-    events.append(CaseEvent("documents_requested", now, officer.subject, {"items": list(codes), "note": note}))
+    updated, events = case.with_checklist(checklist, now, officer.actor, documents_requested=True)
+    events.append(CaseEvent("documents_requested", now, officer.actor, {"items": list(codes), "note": note}))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.DOCUMENTS_REQUEST, case_id, items=",".join(codes))
     titles = [_title(case, code) for code in codes]
@@ -78,10 +79,7 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
         template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
         link=deps.issue_link(saved, LinkPurpose.DOCUMENTS_REQUEST),
     )
-    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request")
-    deps.cases.add_events(
-        case_id, [message_event(now, officer.subject, "documents_request", notice.template.name, outcome)]
-    )
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request", author=officer.actor)
     return ActionResult(saved, outcome.value)
 
 
@@ -121,12 +119,12 @@ def attach_document(
         filename,
     )
     deps.cases.add_document(document)
-    updated, events = case.with_checklist(case.checklist.receive(item_code, document_id), now, officer.subject)
+    updated, events = case.with_checklist(case.checklist.receive(item_code, document_id, now), now, officer.actor)
     events.append(
         CaseEvent(
             "document_received",
             now,
-            officer.subject,
+            officer.actor,
             {"item": item_code, "document_id": document_id, "source": "office"},
         )
     )
@@ -157,19 +155,18 @@ def review_document(
         raise CaseNotFound(f"document {document_id}")
     now = deps.clock_ms()
     checklist = case.checklist.reject(item.code, rejection, now) if rejection else case.checklist.accept(item.code)
-    updated, events = case.with_checklist(checklist, now, officer.subject)
+    updated, events = case.with_checklist(checklist, now, officer.actor)
     decision = "rejected" if rejection else "accepted"
     data = {"item": item.code, "document_id": document_id, "decision": decision}
     if rejection:
         data |= {"reason": rejection.reason.value, "note": rejection.note}
-    events.append(CaseEvent("document_reviewed", now, officer.subject, data))
+    events.append(CaseEvent("document_reviewed", now, officer.actor, data))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.DOCUMENT_REVIEW, case_id, document_id=document_id, decision=decision)
     notice = _review_notice(deps, saved, item.code, rejection)
     if notice is None:
         return ActionResult(saved)
-    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.review")
-    deps.cases.add_events(case_id, [message_event(now, officer.subject, "review", notice.template.name, outcome)])
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.review", author=officer.actor)
     return ActionResult(saved, outcome.value)
 
 
@@ -192,10 +189,10 @@ def book_appointment(deps: CaseDeps, officer: Officer, case_id: str, appointment
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
     override = appointment.override_reason if not case.checklist.complete else None
-    booked, events = case.book(Appointment(appointment.at, appointment.place, override), now, officer.subject)
+    booked, events = case.book(Appointment(appointment.at, appointment.place, override), now, officer.actor)
     events.append(
         CaseEvent(
-            "appointment_booked", now, officer.subject, {"at": appointment.at.isoformat(), "override": bool(override)}
+            "appointment_booked", now, officer.actor, {"at": appointment.at.isoformat(), "override": bool(override)}
         )
     )
     saved = _save(deps, booked, events)
@@ -212,10 +209,7 @@ def book_appointment(deps: CaseDeps, officer: Officer, case_id: str, appointment
         "originals": originals or translate("notice.nothing_else", language),
     }
     notice = Notice("notice.appointment", values, APPOINTMENT_BOOKED)
-    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.appointment")
-    deps.cases.add_events(
-        case_id, [message_event(now, officer.subject, "appointment", APPOINTMENT_BOOKED.name, outcome)]
-    )
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.appointment", author=officer.actor)
     return ActionResult(saved, outcome.value)
 
 
@@ -228,25 +222,19 @@ def send_message(deps: CaseDeps, officer: Officer, case_id: str, text: str, use_
     outbound_id = f"case.{case_id}.message.{uuid.uuid4().hex}"
     if use_template:
         notice = Notice("notice.office_message", {"case_ref": case_id}, OFFICE_MESSAGE)
-        outcome = deps.notifier.send(case, notice, outbound_id, force_template=True)
+        outcome = deps.notifier.send(case, notice, outbound_id, force_template=True, author=officer.actor)
     else:
-        outcome = deps.notifier.messenger.send_once(
-            OutboundMessage(outbound_id, applicant_ref(case), Text(text), purpose="office_message")
+        message = OutboundMessage(
+            outbound_id,
+            applicant_ref(case),
+            Text(text),
+            purpose="office_message",
+            case_id=case_id,
+            author=officer.actor,
         )
-    event = CaseEvent(
-        "message_out",
-        now,
-        officer.subject,
-        {
-            "kind": "template" if use_template else "text",
-            "text": "" if use_template else text,
-            "outcome": outcome.value,
-        },
-    )
+        outcome = deps.notifier.messenger.send_once(message)
     if case.unanswered_since_ms is not None:  # an officer answered: the case leaves the unanswered list
-        case = _save(deps, replace(case, unanswered_since_ms=None, updated_at_ms=now), [event])
-    else:
-        deps.cases.add_events(case_id, [event])
+        case = _save(deps, replace(case, unanswered_since_ms=None, updated_at_ms=now), [])
     audit(deps, officer, AuditAction.MESSAGE_SEND, case_id, kind="template" if use_template else "text")
     return ActionResult(case, outcome.value)
 
@@ -254,7 +242,7 @@ def send_message(deps: CaseDeps, officer: Officer, case_id: str, text: str, use_
 def add_note(deps: CaseDeps, officer: Officer, case_id: str, text: str) -> Case:
     """An internal note on the timeline (never sent to the applicant)."""
     case = load_case(deps, officer, case_id)
-    deps.cases.add_events(case_id, [CaseEvent("note", deps.clock_ms(), officer.subject, {"text": text})])
+    deps.cases.add_events(case_id, [CaseEvent("note", deps.clock_ms(), officer.actor, {"text": text})])
     audit(deps, officer, AuditAction.NOTE_ADD, case_id)
     return case
 
@@ -265,8 +253,9 @@ def assign(deps: CaseDeps, officer: Officer, case_id: str, assignee: str | None)
         raise SupervisorOnly("officers can only assign a case to themselves")
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
-    event = CaseEvent("assigned", now, officer.subject, {"officer": assignee or ""})
-    saved = _save(deps, case.assign(assignee, now), [event])
+    name = display_name(deps.officers, officer, assignee)
+    event = CaseEvent("assigned", now, officer.actor, {"officer": assignee or "", "officer_name": name or ""})
+    saved = _save(deps, case.assign(assignee, now, name), [event])
     audit(deps, officer, AuditAction.CASE_ASSIGN, case_id, assignee=assignee or "")
     return saved
 
@@ -277,8 +266,8 @@ def close(deps: CaseDeps, officer: Officer, case_id: str, reason: CloseReason, n
         raise SupervisorOnly("only a supervisor can cancel a case")
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
-    closed, events = case.close(reason, now, officer.subject)
-    events.append(CaseEvent("case_closed", now, officer.subject, {"reason": reason.value, "note": note}))
+    closed, events = case.close(reason, now, officer.actor)
+    events.append(CaseEvent("case_closed", now, officer.actor, {"reason": reason.value, "note": note}))
     saved = _save(deps, closed, events)
     audit(deps, officer, AuditAction.CASE_CLOSE, case_id, reason=reason.value)
     return saved
@@ -288,8 +277,8 @@ def set_at_counter(deps: CaseDeps, officer: Officer, case_id: str, code: str, at
     """Leave a checklist item for the counter visit (it then no longer holds up completeness), or take it back."""
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
-    updated, events = case.with_checklist(case.checklist.set_at_counter(code, at_counter), now, officer.subject)
-    events.append(CaseEvent("item_at_counter", now, officer.subject, {"item": code, "at_counter": at_counter}))
+    updated, events = case.with_checklist(case.checklist.set_at_counter(code, at_counter), now, officer.actor)
+    events.append(CaseEvent("item_at_counter", now, officer.actor, {"item": code, "at_counter": at_counter}))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.CASE_UPDATE, case_id, item=code, at_counter=str(at_counter).lower())
     return saved

@@ -10,7 +10,7 @@ from chalicelib.domain.errors import DomainError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from chalicelib.domain.cases import Case, CaseEvent, CaseStatus
+    from chalicelib.domain.cases import Case, CaseEvent, CaseStatus, MessagePreview
     from chalicelib.domain.documents import CaseDocument
 
 
@@ -31,6 +31,14 @@ class CaseFilter:
     missing: str | None = None
     waiting_since_ms: int | None = None
     unanswered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssignedFilter:
+    """Whose cases: one officer's (by username), or nobody's."""
+
+    username: str | None = None
+    unassigned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,13 @@ class CaseRepository(Protocol):
         """A page of the office's cases (a Query on an index, never a Scan)."""
         ...
 
+    def inbox(
+        self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
+    ) -> CasePage:
+        """A page of the office's cases that wait for an officer, the longest wait first (a Query on the inbox
+        index)."""
+        ...
+
     def open_case_for(self, applicant_key: str) -> Case | None:
         """The applicant's open case, if any."""
         ...
@@ -88,8 +103,10 @@ class CaseRepository(Protocol):
         """Record which checklist item a document is."""
         ...
 
-    def touch_from_chat(self, case_id: str, *, unanswered: bool, language: str | None) -> None:
-        """The applicant wrote: mark the case unanswered and/or follow their chat language."""
+    def touch_from_chat(
+        self, case_id: str, *, unanswered: bool, language: str | None, preview: MessagePreview | None = None
+    ) -> None:
+        """The applicant wrote: mark the case unanswered (keeping ``preview``) and/or follow their chat language."""
         ...
 
 

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
 from chalicelib.domain.checklist import Checklist
@@ -17,6 +18,7 @@ from chalicelib.domain.templates import CASE_OPENED
 from chalicelib.services.audit import record
 from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
 from chalicelib.services.messages.notices import Notice
+from chalicelib.services.officers import display_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.cases.ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
     from chalicelib.services.messages.notices import Notifier
+    from chalicelib.services.messages.ports import ThreadStore
+    from chalicelib.services.officers import OfficerDirectory
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: ids are read out over the phone
 
@@ -46,6 +50,8 @@ class CaseDeps:
     issue_link: Callable[
         [Case, LinkPurpose], IssuedLink
     ]  # a fresh secure upload link for the case, and why it was issued
+    thread: ThreadStore
+    officers: OfficerDirectory
     link_seconds: int = 300
     max_document_bytes: int = 10 * 1024 * 1024
 
@@ -100,7 +106,10 @@ def new_case_id(office: str) -> str:
 
 def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tuple[Case, str]:
     """Open a case with its checklist and send the applicant the opening template; returns the send outcome."""
+    if not officer.is_supervisor and command.assigned_officer not in (officer.username, None):
+        raise SupervisorOnly("officers can only register a case for themselves or for nobody")
     spec = deps.catalogue().procedure(command.permit_type, command.procedure)
+    assignee_name = display_name(deps.officers, officer, command.assigned_officer)
     now = deps.clock_ms()
     for _ in range(3):  # a clash of random ids is rare; the conditional write catches it
         case = Case(
@@ -117,11 +126,12 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
             pratica_number=command.pratica_number,
             permit_expiry=command.permit_expiry,
             assigned_officer=command.assigned_officer,
+            assigned_officer_name=assignee_name,
         )
         event = CaseEvent(
             "case_registered",
             now,
-            officer.subject,
+            officer.actor,
             {"procedure": command.procedure.value, "permit_type": command.permit_type},
         )
         try:
@@ -137,14 +147,9 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
         Notice("notice.case_opened", {"case_ref": case.case_id}, CASE_OPENED),
         f"case.{case.case_id}.opening",
         force_template=True,
+        author=officer.actor,
     )
-    deps.cases.add_events(case.case_id, [message_event(now, officer.subject, "opening", CASE_OPENED.name, outcome)])
     return case, outcome.value
-
-
-def message_event(now: int, actor: str, kind: str, purpose: str, outcome: Any) -> CaseEvent:
-    """The timeline line for a message to the applicant."""
-    return CaseEvent("message_out", now, actor, {"kind": kind, "purpose": purpose, "outcome": str(outcome.value)})
 
 
 def view_case(deps: CaseDeps, officer: Officer, case_id: str) -> CaseView:

@@ -12,11 +12,12 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.cases import CaseEvent
+from chalicelib.domain.cases import PREVIEW_CHARS, MessagePreview
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.conversation import Command, ConversationState, normalise, parse_command
 from chalicelib.domain.inbound import MessageType
 from chalicelib.domain.outbound import OutboundMessage, Text
+from chalicelib.domain.thread import inbound_content
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import available_languages, translate
 from chalicelib.i18n import catalogue as texts
@@ -26,6 +27,7 @@ from chalicelib.services.chat import replies
 from chalicelib.services.chat.documents import assign_pending, receive_file
 from chalicelib.services.chat.turn import ChatDeps, Turn
 from chalicelib.services.messages.notices import link_text
+from chalicelib.services.messages.ports import InboundFiling
 from chalicelib.services.uploads.page import wanted_items
 
 if TYPE_CHECKING:
@@ -65,8 +67,6 @@ def handle_message(message: InboundMessage, deps: ChatDeps) -> None:
     case = _open_case(message, deps)
     guess = _guess(message, case, deps)
     turn = Turn(conversation, conversation.language or guess, case)
-    if case is not None:
-        turn.events.append(CaseEvent("message_in", message.sent_at * 1000, "applicant", _summary(message)))
     _dispatch(message, turn, deps, guess)
     _apply(message, turn, deps)
 
@@ -87,13 +87,6 @@ def _guess(message: InboundMessage, case: Case | None, deps: ChatDeps) -> str:
     region = deps.region_of(message.applicant.wa_id) if message.applicant.wa_id else None
     guess = guess_from_region(region)
     return guess if guess in available_languages() else "it"
-
-
-def _summary(message: InboundMessage) -> dict[str, str]:
-    summary = {"type": message.type.value, "wamid": message.wamid}
-    if message.text is not None:
-        summary["text"] = message.text[:2000]
-    return summary
 
 
 def _dispatch(message: InboundMessage, turn: Turn, deps: ChatDeps, guess: str) -> None:
@@ -224,16 +217,32 @@ def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
             turn.say("conv.handoff")
 
 
+def _preview(message: InboundMessage) -> MessagePreview:
+    """What the inbox shows of a message for an officer."""
+    kind, text, _ = inbound_content(message)
+    at_ms = message.received_at_ms if message.received_at_ms is not None else message.sent_at * 1000
+    return MessagePreview(kind, text[:PREVIEW_CHARS] if text else None, at_ms)
+
+
 def _apply(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
     case = turn.case
     if case is not None:
+        deps.inbound.file_under_case(message, case.case_id, InboundFiling(turn.document_id, turn.refused))
         deps.cases.add_events(case.case_id, turn.events)
         language_changed = turn.conversation.language and turn.conversation.language != case.applicant.language
         if turn.unanswered or language_changed:
-            deps.cases.touch_from_chat(case.case_id, unanswered=turn.unanswered, language=turn.conversation.language)
+            deps.cases.touch_from_chat(
+                case.case_id,
+                unanswered=turn.unanswered,
+                language=turn.conversation.language,
+                preview=_preview(message) if turn.unanswered else None,
+            )
     for index, content in enumerate(turn.replies):
         # The first reply quotes the message it answers, so the applicant sees what it is about.
         reply_to = message.wamid if index == 0 else None
-        outbound = OutboundMessage(f"chat.{message.wamid}.{index}", message.applicant, content, reply_to, "chat")
+        case_id = case.case_id if case is not None else None
+        outbound = OutboundMessage(
+            f"chat.{message.wamid}.{index}", message.applicant, content, reply_to, "chat", case_id=case_id
+        )
         deps.messenger.send_once(outbound)
     deps.conversations.save(turn.conversation.handled(message.wamid))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.actors import APPLICANT
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.conversation import ConversationState, normalise
 from chalicelib.i18n import catalogue as texts
@@ -25,15 +26,17 @@ def receive_file(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
     try:
         document = deps.intake.store(message, turn.case)
     except MediaRejected as rejected:
-        turn.events.append(CaseEvent("document_refused", deps.clock_ms(), "applicant", {"reason": rejected.reason}))
+        turn.refused = rejected.reason
+        turn.events.append(CaseEvent("document_refused", deps.clock_ms(), APPLICANT, {"reason": rejected.reason}))
         turn.say(
             f"conv.document.{rejected.reason}",
             **({"max_mb": str(deps.max_mb)} if rejected.reason == "too_large" else {}),
         )
         return
+    turn.document_id = document.document_id
     turn.events.append(
         CaseEvent(
-            "document_received", deps.clock_ms(), "applicant", {"document_id": document.document_id, "source": "chat"}
+            "document_received", deps.clock_ms(), APPLICANT, {"document_id": document.document_id, "source": "chat"}
         )
     )
     code = _item_from_caption(message, turn.case, turn.language)
@@ -75,14 +78,14 @@ def assign_pending(code: str, turn: Turn, deps: ChatDeps) -> None:
     case = turn.case
     if case.checklist.item(code).document_id != document_id:  # a redelivery must not attach twice
         deps.cases.set_document_item(case.case_id, document_id, code)
-        updated, events = case.with_checklist(case.checklist.receive(code, document_id), deps.clock_ms(), "applicant")
+        updated, events = case.with_checklist(
+            case.checklist.receive(code, document_id, deps.clock_ms()), deps.clock_ms(), APPLICANT
+        )
         turn.case = deps.cases.save(
             updated,
             [
                 *events,
-                CaseEvent(
-                    "document_assigned", deps.clock_ms(), "applicant", {"item": code, "document_id": document_id}
-                ),
+                CaseEvent("document_assigned", deps.clock_ms(), APPLICANT, {"item": code, "document_id": document_id}),
             ],
         )
     turn.say("conv.document.received", document=translate(f"document.{code}.title", turn.language))

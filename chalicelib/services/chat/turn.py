@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.services.chat.media_intake import MediaIntake
     from chalicelib.services.chat.ports import ConversationStore
     from chalicelib.services.messages.messenger import Messenger
+    from chalicelib.services.messages.ports import InboundStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class ChatDeps:
 
     conversations: ConversationStore
     cases: CaseRepository
+    inbound: InboundStore  # files each message under the applicant's open case (the case's thread)
     messenger: Messenger
     intake: MediaIntake
     catalogue: Callable[[], Catalogue]
@@ -49,6 +51,8 @@ class Turn:
     replies: list[Content] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     unanswered: bool = False
+    document_id: str | None = None  # the case document the message's file became
+    refused: str | None = None  # why the message's file was not kept
 
     def say(self, key: str, **values: str) -> None:
         self.replies.append(replies.text(key, self.language, **values))

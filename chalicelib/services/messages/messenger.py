@@ -1,5 +1,8 @@
 """Sending with exactly-once intent: a message is sent at most once per ``outbound_id``, and lost never silently.
 
+The claim also records what the applicant will read (the rendered text, :mod:`.rendering`): the case's thread
+shows it, with the delivery status that Meta's webhooks then move forward.
+
 The claim (a conditional write) comes before the send. If Meta refuses the send transiently the claim is released
 and the error re-raised, so the event is retried and may claim again; if the request may have reached Meta (a
 read timeout) we do not risk a second copy: the record stays visible as failed with the reason.
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.observability import get_logger
 from chalicelib.services.messages.ports import ClaimOutcome
+from chalicelib.services.messages.rendering import render
 from chalicelib.whatsapp.errors import GraphApiError, TransportError
 
 if TYPE_CHECKING:
@@ -49,7 +53,7 @@ class Messenger:
 
     def send_once_with_code(self, message: OutboundMessage) -> tuple[SendOutcome, int | None]:
         """:meth:`send_once`, with Meta's error code when the send failed for good (for the case timeline)."""
-        if self.outbound.claim(message, self.clock_ms()) is ClaimOutcome.ALREADY_HANDLED:
+        if self.outbound.claim(message, self.clock_ms(), render(message.content)) is ClaimOutcome.ALREADY_HANDLED:
             log.info("send_skipped_duplicate", extra={"outbound_id": message.outbound_id})
             return SendOutcome.ALREADY_HANDLED, None
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.actors import SERVICE
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.errors import InvalidOutboundMessage
 from chalicelib.domain.outbound import OutboundMessage, Template, Text
@@ -14,6 +15,7 @@ from chalicelib.i18n import translate
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from chalicelib.domain.actors import Actor
     from chalicelib.domain.cases import Case
     from chalicelib.domain.templates import TemplateSpec
     from chalicelib.domain.upload_links import IssuedLink
@@ -64,13 +66,21 @@ class Notifier:
     applicants: ApplicantStore
     clock_ms: Callable[[], int]
 
+    def window_closes_at(self, case: Case) -> int | None:
+        """When (ms) the applicant's 24-hour window closes: 24 hours after they last wrote (None if they never did)."""
+        last = self.applicants.last_inbound_at(applicant_ref(case))
+        return None if last is None else last * 1000 + WINDOW_MS
+
     def window_open(self, case: Case) -> bool:
         """Whether the applicant wrote to us in the last 24 hours (free-form messages are allowed)."""
-        last = self.applicants.last_inbound_at(applicant_ref(case))
-        return last is not None and self.clock_ms() - last * 1000 < WINDOW_MS
+        closes = self.window_closes_at(case)
+        return closes is not None and self.clock_ms() < closes
 
-    def build(self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False) -> OutboundMessage:
-        """The message for ``notice``: text in the window, else the template with the same values."""
+    def build(
+        self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False, author: Actor = SERVICE
+    ) -> OutboundMessage:
+        """The message for ``notice``: text in the window, else the template with the same values; filed in the
+        case's thread under ``author`` (the officer whose action it tells, or the service)."""
         language = case.applicant.language
         if self.window_open(case) and not force_template:
             body = translate(notice.text_key, language, **notice.values)
@@ -87,8 +97,12 @@ class Notifier:
             parameters = tuple(template_parameter(values[name]) for name in spec.parameters)
             token = notice.link.token if notice.link is not None else None
             content = Template(spec.name, spec.language_code(language), parameters, token)
-        return OutboundMessage(outbound_id, applicant_ref(case), content, purpose=notice.template.name)
+        return OutboundMessage(
+            outbound_id, applicant_ref(case), content, purpose=notice.template.name, case_id=case.case_id, author=author
+        )
 
-    def send(self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False) -> SendOutcome:
+    def send(
+        self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False, author: Actor = SERVICE
+    ) -> SendOutcome:
         """Build and send (at most once per ``outbound_id``)."""
-        return self.messenger.send_once(self.build(case, notice, outbound_id, force_template))
+        return self.messenger.send_once(self.build(case, notice, outbound_id, force_template, author))

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from chalicelib.domain.delivery import StatusUpdate
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.domain.outbound import OutboundMessage
+    from chalicelib.domain.thread import ThreadPage
+    from chalicelib.services.messages.rendering import Rendered
 
 
 class StatusOutcome(StrEnum):
@@ -36,6 +38,15 @@ class PendingInbound:
 
     message: InboundMessage
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFiling:
+    """What the conversation made of an inbound message, for the thread: the document its file became, or why it
+    was refused."""
+
+    document_id: str | None = None
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +85,17 @@ class InboundStore(Protocol):
         """Messages still unprocessed that arrived before ``before_ms``, oldest first."""
         ...
 
+    def file_under_case(self, message: InboundMessage, case_id: str, filing: InboundFiling) -> None:
+        """Put the message in ``case_id``'s thread, with what became of its file (the same call twice is one)."""
+        ...
+
 
 class OutboundStore(Protocol):
     """Outbound messages keyed by idempotency key, with their delivery status."""
 
-    def claim(self, message: OutboundMessage, now_ms: int) -> ClaimOutcome:
-        """Reserve the right to send ``message``: only one caller ever gets CLAIMED for an outbound_id."""
+    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered) -> ClaimOutcome:
+        """Reserve the right to send ``message``: only one caller ever gets CLAIMED for an outbound_id. The record
+        keeps ``rendered`` (what the applicant will read) and files the message in its case's thread."""
         ...
 
     def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:
@@ -96,6 +112,14 @@ class OutboundStore(Protocol):
 
     def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
         """Move the message's status forward (never backwards); duplicates change nothing."""
+        ...
+
+
+class ThreadStore(Protocol):
+    """A case's thread, read from the inbound and outbound messages filed under it."""
+
+    def page(self, case_id: str, before: str | None, limit: int) -> ThreadPage:
+        """Up to ``limit`` entries before the position ``before`` (the newest when None), oldest first."""
         ...
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.actors import SERVICE
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.outbound import Template
 from chalicelib.domain.reminders import FINAL_STATES, ReminderKind, ReminderState, outbound_id, plan, quiet_until
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from chalicelib.services.messages.notices import Notifier
     from chalicelib.services.reminders.ports import ReminderJob
     from chalicelib.services.reminders.schedule import SchedulerDeps
-
-ACTOR = "reminders"
 
 
 class Delivery(StrEnum):
@@ -63,7 +62,7 @@ def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str,
     deps.scheduler.store.finish(job.case_id, job.reminder_id, ReminderState.SKIPPED, reason)
     if case is not None:
         data = {"reminder": job.reminder_id, "kind": kind, "reason": reason}
-        deps.cases.add_events(case.case_id, [CaseEvent("reminder_skipped", now, ACTOR, data)])
+        deps.cases.add_events(case.case_id, [CaseEvent("reminder_skipped", now, SERVICE, data)])
     return Delivery.SKIPPED
 
 
@@ -111,9 +110,9 @@ def _send(deps: DeliveryDeps, case: Case, job: ReminderJob, kind: ReminderKind, 
     if outcome is SendOutcome.FAILED:
         reason = f"graph_error_{code}" if code is not None else "send_failed"
         store.finish(job.case_id, job.reminder_id, ReminderState.FAILED, reason)
-        deps.cases.add_events(case.case_id, [CaseEvent("reminder_failed", now, ACTOR, {**data, "reason": reason})])
+        deps.cases.add_events(case.case_id, [CaseEvent("reminder_failed", now, SERVICE, {**data, "reason": reason})])
         return Delivery.FAILED
     store.finish(job.case_id, job.reminder_id, ReminderState.SENT, "sent")
-    deps.cases.add_events(case.case_id, [CaseEvent("reminder_sent", now, ACTOR, data)])
+    deps.cases.add_events(case.case_id, [CaseEvent("reminder_sent", now, SERVICE, data)])
     schedule_for(deps.scheduler, case)  # the next reminder of the case, if its plan has one the store lacks
     return Delivery.SENT

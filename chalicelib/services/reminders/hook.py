@@ -13,9 +13,9 @@ from chalicelib.services.reminders.schedule import schedule_for
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from chalicelib.domain.cases import Case, CaseEvent
+    from chalicelib.domain.cases import Case, CaseEvent, MessagePreview
     from chalicelib.domain.documents import CaseDocument
-    from chalicelib.services.cases.ports import CaseFilter, CasePage, CaseRepository
+    from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CasePage, CaseRepository
     from chalicelib.services.reminders.schedule import SchedulerDeps
 
 log = get_logger("reminders")
@@ -68,5 +68,12 @@ class SchedulingCases:
     def set_document_item(self, case_id: str, document_id: str, item_code: str) -> None:
         self.inner.set_document_item(case_id, document_id, item_code)
 
-    def touch_from_chat(self, case_id: str, *, unanswered: bool, language: str | None) -> None:
-        self.inner.touch_from_chat(case_id, unanswered=unanswered, language=language)
+    def inbox(
+        self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
+    ) -> CasePage:
+        return self.inner.inbox(office, assigned, limit, start_key)
+
+    def touch_from_chat(
+        self, case_id: str, *, unanswered: bool, language: str | None, preview: MessagePreview | None = None
+    ) -> None:
+        self.inner.touch_from_chat(case_id, unanswered=unanswered, language=language, preview=preview)

@@ -55,7 +55,7 @@ def revoke(deps: UploadDeps, officer: Officer, case_id: str, link_id: str | None
     for link in links:
         current = link
         if link.revoked_at_ms is None:
-            current = link.revoked(now, officer.subject)
+            current = link.revoked(now, officer.actor)
             deps.links.save_revocation(current)
             record(deps.audit, officer, AuditAction.UPLOAD_LINK_REVOKE, case_id, now, link_id=link.link_id)
         revoked.append(LinkView(current, current.state(now, deps.max_uses)))

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.actors import APPLICANT
 from chalicelib.domain.audit import AuditAction, AuditEntry
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.checklist import ItemState
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.uploads.ports import PresignedPost, UploadLinkStore, UploadStorage, UploadStore
 
-APPLICANT = "applicant"
+APPLICANT_ROLE = "applicant"  # the audit role of uploads made through a link
 SAVE_ATTEMPTS = 3  # an officer may change the case while the applicant uploads: reload and apply again
 
 
@@ -262,7 +263,7 @@ def _attach(deps: UploadDeps, case: Case, code: str, document_id: str, now: int)
     for _ in range(SAVE_ATTEMPTS):
         if case.checklist.item(code).document_id == document_id:
             return case  # a retried confirmation
-        updated, events = case.with_checklist(case.checklist.receive(code, document_id), now, APPLICANT)
+        updated, events = case.with_checklist(case.checklist.receive(code, document_id, now), now, APPLICANT)
         data = {"item": code, "document_id": document_id, "source": "upload"}
         events.append(CaseEvent("document_received", now, APPLICANT, data))
         try:
@@ -277,10 +278,16 @@ def _audit(deps: UploadDeps, upload: Upload, office: str, outcome: str, **detail
         AuditEntry(
             deps.clock_ms(),
             f"link:{upload.link_id}",
-            APPLICANT,
+            APPLICANT_ROLE,
             office,
             AuditAction.DOCUMENT_UPLOAD,
             upload.case_id,
-            {"item": upload.item_code, "upload_id": upload.upload_id, "outcome": outcome, **detail},
+            {
+                "item": upload.item_code,
+                "upload_id": upload.upload_id,
+                "link_id": upload.link_id,
+                "outcome": outcome,
+                **detail,
+            },
         )
     )
