@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser lint typecheck unit phone token remind bench package clean
+.PHONY: install run test browser lint typecheck unit phone token remind bench package console-assets clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -54,6 +54,10 @@ remind: install
 ## make bench: benchmarks; figures go in BENCHMARKS.md.
 bench: install
 	$(BIN)/python -m bench
+
+## make console-assets: rebuild the console's vendored Bootstrap Italia subset and icons (needs Node.js and npm).
+console-assets: install
+	$(BIN)/python -m devtools.console_assets
 
 package: install
 	AWS_DEFAULT_REGION=eu-south-1 $(BIN)/chalice package --merge-template infra/resources.json build/package

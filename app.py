@@ -12,7 +12,19 @@ from typing import Any
 from chalice.app import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from functions import audit_log, http, officers, openapi, public, reminders, upload_links, uploads, webhook, workspace
+from functions import (
+    audit_log,
+    console,
+    http,
+    officers,
+    openapi,
+    public,
+    reminders,
+    upload_links,
+    uploads,
+    webhook,
+    workspace,
+)
 
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
@@ -29,6 +41,7 @@ app.register_blueprint(reminders.bp)
 app.register_blueprint(uploads.bp)
 app.register_blueprint(upload_links.bp)
 app.register_blueprint(workspace.bp)
+app.register_blueprint(console.bp)
 app.register_middleware(http.framework_errors, "http")  # Chalice's own 415/405/500 in our error shape
 
 

@@ -79,10 +79,18 @@ class Urls:
     api: str
     simulator: str
     aws: str
+    signin: str = ""
 
     def as_json(self) -> dict[str, str]:
         """The ready file's content."""
-        return {"api": self.api, "webhook": f"{self.api}/webhook", "simulator": self.simulator, "aws": self.aws}
+        return {
+            "api": self.api,
+            "webhook": f"{self.api}/webhook",
+            "console": f"{self.api}/console/",
+            "simulator": self.simulator,
+            "aws": self.aws,
+            "signin": self.signin,
+        }
 
 
 def banner(
@@ -95,6 +103,7 @@ def banner(
     lines = [
         "",
         "Sportello is running on loopback:",
+        f"  Console      {urls.api}/console/   (officers: sign in locally as any sample officer)",
         f"  API          {urls.api}   (Meta's webhook: {urls.api}/webhook)",
         f"  Simulator    {urls.simulator}   (WhatsApp Cloud API + /_simulator)",
         f"  {aws_label:<12} {urls.aws}   (region {region})",

@@ -39,6 +39,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--api-port", type=int, default=int(env.get("API_PORT", "8000")), help="0: a free port")
     parser.add_argument("--simulator-port", type=int, default=int(env.get("SIMULATOR_PORT", "8001")))
     parser.add_argument("--moto-port", type=int, default=int(env.get("MOTO_PORT", "5000")))
+    parser.add_argument(
+        "--signin-port", type=int, default=int(env.get("SIGNIN_PORT", "8002")), help="the console's local sign-in"
+    )
     parser.add_argument("--no-banner", action="store_true", help="do not print the banner when ready")
     parser.add_argument("--no-demo", action="store_true", help="do not add the demo cases behind the waiting times")
     parser.add_argument("--ready-file", type=Path, help="write the URLs there as JSON once everything answers")
@@ -78,6 +81,18 @@ def _start_api(stack: contextlib.ExitStack, port: int) -> subprocess.Popen[bytes
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # its own process group
     stack.callback(_stop_process_group, process)
     return process
+
+
+def _start_signin(stack: contextlib.ExitStack, api: str, port: int) -> str:
+    """The console's local sign-in (Cognito's hosted UI locally); the API learns its address and the console's."""
+    from devtools.local_auth import AUDIENCE, issuer_for
+    from devtools.local_signin import start
+
+    console_url = f"{api}/console/"
+    signin = start(issuer_for(api), AUDIENCE, console_url, port)
+    stack.callback(signin.stop)
+    os.environ.update({"CONSOLE_AUTH_URL": signin.url, "CONSOLE_URL": console_url})
+    return signin.url
 
 
 def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
@@ -123,7 +138,7 @@ def _write_ready_file(path: Path, urls: Urls, extra: dict[str, Any]) -> None:
 
 def _busy_ports(args: argparse.Namespace, own_moto: bool) -> list[str]:
     # Checked up front: moto's server thread would hang on a busy port instead of failing.
-    wanted = {"--api-port": args.api_port, "--simulator-port": args.simulator_port}
+    wanted = {"--api-port": args.api_port, "--simulator-port": args.simulator_port, "--signin-port": args.signin_port}
     if own_moto:
         wanted["--moto-port"] = args.moto_port
     return [f"{flag} {port}" for flag, port in wanted.items() if port_in_use(port)]
@@ -149,6 +164,7 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         secrets = local_secrets(os.environ)
         os.environ.update(secrets)
         os.environ.update(local_auth_environment(api, os.environ))  # the local issuer stands in for Cognito
+        signin = _start_signin(stack, api, args.signin_port)
         os.environ["SIMULATOR_PORT"] = str(args.simulator_port)
         os.environ.setdefault("WEBHOOK_URL", f"{api}/webhook")
         os.environ.setdefault("UPLOAD_PAGE_URL", f"{api}/u/")  # the simulator shows template links with it too
@@ -178,7 +194,7 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
 
             log.info("demo cases added: %d", seed_in_process(seed))
 
-        urls = Urls(api=api, simulator=simulator.url, aws=endpoint)
+        urls = Urls(api=api, simulator=simulator.url, aws=endpoint, signin=signin)
         if args.ready_file:
             _write_ready_file(args.ready_file, urls, {"pid": os.getpid(), "api_pid": process.pid})
         log.info("ready in %.1f s", time.monotonic() - started)

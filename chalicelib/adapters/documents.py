@@ -49,6 +49,12 @@ class S3DocumentStorage:
         return PresignedPost(str(post["url"]), {str(k): str(v) for k, v in post["fields"].items()})
 
     @cached_property
+    def document_origin(self) -> str:
+        """The origin of the short-lived document links (for the console's Content-Security-Policy)."""
+        parts = urlsplit(self.link("origin-probe", 60))
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @cached_property
     def post_origin(self) -> str:
         """The origin the browser posts files to (for the page's Content-Security-Policy); signing is local."""
         url = self.presigned_post("origin-probe", "application/pdf", 1, 60).url

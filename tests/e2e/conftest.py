@@ -24,6 +24,8 @@ from devtools.local_env import free_port
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from playwright.sync_api import Browser
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 SECRETS = {
@@ -72,7 +74,7 @@ def start_local_system(workdir: Path) -> LocalSystem:
     """Start the system on free ports and wait for its ready file (fails with the child's output tail)."""
     ready_file, log_path = workdir / "ready.json", workdir / "output.log"
     command = [sys.executable, "-m", "devtools.local_system", "--no-banner", "--ready-file", str(ready_file)]
-    command += ["--api-port", str(free_port()), "--simulator-port", "0", "--moto-port", "0"]
+    command += ["--api-port", str(free_port()), "--simulator-port", "0", "--moto-port", "0", "--signin-port", "0"]
     with log_path.open("wb") as output:
         # Its own process group, so that stopping it is a killpg, as a terminal's Ctrl-C reaches the whole group.
         process = subprocess.Popen(
@@ -109,6 +111,22 @@ def stop_local_system(system: LocalSystem, timeout: float = 15.0) -> int | None:
                 os.killpg(pid, signal.SIGKILL)
     system.process.wait(5)
     return status
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser); skipped or failed like the public page test."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_public_page_browser import _chromium
+
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="session")

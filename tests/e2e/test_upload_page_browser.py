@@ -19,12 +19,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 from chalicelib.i18n import translate
 from tests.contract import check_response
 from tests.e2e.test_officer_journey import Officer
-from tests.e2e.test_public_page_browser import ARTIFACTS, HEIGHT, WIDTH, _chromium
+from tests.e2e.test_public_page_browser import ARTIFACTS, HEIGHT, WIDTH
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -200,18 +199,6 @@ def _request_link(system: LocalSystem, officer: Officer, case: dict[str, Any], i
     link = str(message["links"][0])
     assert link.startswith(f"{system.api}/u/"), message
     return link, str(message["type"])
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless (never a downloaded browser); skipped or failed like the public page test."""
-    executable = _chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Watch:
