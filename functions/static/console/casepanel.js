@@ -258,9 +258,9 @@ export function mountCase(panel, caseId, changed) {
             ? [
                 h("strong", { class: "d-block" }, unit.title),
                 h("span", { class: "d-block small text-muted" }, t("console.checklist.one_of")),
-                h("div", { class: "ms-2 alternatives" }, unit.items.map((item) => itemLine(item, open && !["received", "accepted"].includes(item.state)))),
+                h("div", { class: "ms-2 alternatives" }, unit.items.map((item) => itemLine(item, open && !item.at_counter && !["received", "accepted"].includes(item.state)))),
               ]
-            : itemLine(unit.items[0], open && !["received", "accepted"].includes(unit.items[0].state)),
+            : itemLine(unit.items[0], open && !unit.items[0].at_counter && !["received", "accepted"].includes(unit.items[0].state)),
         ),
       ),
     );
