@@ -28,7 +28,7 @@ from tests.e2e.test_public_page_browser import ARTIFACTS, HEIGHT, WIDTH
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from playwright.sync_api import Browser, ConsoleMessage, FilePayload, Page, Request, Response
+    from playwright.sync_api import Browser, ConsoleMessage, FilePayload, Page, Request, Response, ViewportSize
 
     from tests.e2e.conftest import LocalSystem
 
@@ -206,19 +206,22 @@ class Watch:
     errors, failed requests and requests to anyone but the API and the local S3; and it checks the API's answers
     against the OpenAPI document."""
 
-    def __init__(self, browser: Browser, system: LocalSystem) -> None:
-        self.context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    def __init__(
+        self, browser: Browser, system: LocalSystem, viewport: ViewportSize | None = None, **options: Any
+    ) -> None:
+        viewport = viewport or {"width": WIDTH, "height": HEIGHT}
+        self.context = browser.new_context(viewport=viewport, **options)
         self.context.add_init_script(CSP_REPORTER)
         self.page: Page = self.context.new_page()
         self.api = urlsplit(system.api).netloc
-        self.allowed = {self.api, urlsplit(system.aws).netloc}
+        self.allowed = {self.api, urlsplit(system.aws).netloc, urlsplit(system.ready.get("signin", "")).netloc}
         self.problems: list[str] = []
         self.storage_posts = 0  # files that went straight to S3
         self.api_answers: list[Response] = []
         page = self.page
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.method} {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("request", self._request)
         page.on("response", lambda r: urlsplit(r.url).netloc == self.api and self.api_answers.append(r))
 
@@ -226,6 +229,11 @@ class Watch:
         # Every page names its (empty) icon: Chromium must not go asking the API for /favicon.ico.
         if message.type == "error":
             self.problems.append(f"console: {message.text} at {message.location.get('url')}")
+
+    def _failed(self, request: Request) -> None:
+        # Only the web's requests: Chromium's own PDF viewer (chrome://) loads pieces that headless mode lacks.
+        if urlsplit(request.url).scheme in ("http", "https"):
+            self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
     def _request(self, request: Request) -> None:
         where = urlsplit(request.url)

@@ -317,6 +317,20 @@ export function mountCase(panel, caseId, changed) {
     return h("div", { class: "mt-3" }, h("h3", { class: "h6" }, t("console.visit.title")), current.complete || me.role === "supervisor" ? form : h("p", { class: "small text-muted" }, t("console.visit.incomplete")));
   }
 
+  // One viewer per document, kept across redraws while its link is fresh: a refresh of the screen neither reloads
+  // the file nor loses the officer's place in a long PDF.
+  const viewers = new Map();
+
+  function viewerOf(document_, title) {
+    const kept = viewers.get(document_.id);
+    if (kept && Date.now() - kept.at < LINK_REFRESH_MS) return kept.element;
+    const element = document_.content_type.startsWith("image/")
+      ? h("img", { src: document_.url, alt: t("console.documents.image_of", { title }), class: "document-image" })
+      : h("iframe", { src: document_.url, title: t("console.documents.pdf_of", { title }), class: "document-pdf" });
+    viewers.set(document_.id, { element, at: Date.now() });
+    return element;
+  }
+
   function itemOfDocument(documentId) {
     return current.checklist.find((i) => i.document_id === documentId);
   }
@@ -325,9 +339,7 @@ export function mountCase(panel, caseId, changed) {
     if (!document_) return h("p", { class: "small text-muted" }, t("console.documents.choose"));
     const item = itemOfDocument(document_.id);
     const title = item ? item.title : t("console.documents.unassigned");
-    const viewer = document_.content_type.startsWith("image/")
-      ? h("img", { src: document_.url, alt: t("console.documents.image_of", { title }), class: "document-image" })
-      : h("iframe", { src: document_.url, title: t("console.documents.pdf_of", { title }), class: "document-pdf" });
+    const viewer = viewerOf(document_, title);
     const reason = h("select", { class: "form-select form-select-sm", id: "reject-reason" }, REJECTION_REASONS.map((r) => h("option", { value: r }, t(`console.rejection.${r}`))));
     const note = h("textarea", { class: "form-control", id: "reject-note", rows: "2", maxlength: "500" });
     const reviewable = item && ["received", "accepted"].includes(item.state) && current.status !== "closed";
