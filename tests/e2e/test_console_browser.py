@@ -171,7 +171,11 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
     row.wait_for()
     assert question in row.inner_text() and it("console.reason.unanswered") in row.inner_text()
     desk.shot("1-inbox")
-    row.locator("a").click()
+    # Keyboard first: the first Tab reaches the skip link, and a case opens from the inbox with Enter.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className").startswith("visually-hidden-focusable")
+    row.locator("a").focus()
+    page.keyboard.press("Enter")
     page.wait_for_selector(".message-in >> text=" + question)
     assert page.locator("#case-title").inner_text() == "Mei Lin"
     thread = page.locator(".thread-list")
@@ -267,6 +271,9 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
     page.wait_for_selector(f"text={translate('console.inbox.title', 'en')}")
     time.sleep(0.5)
     desk.shot("6-english")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright: the columns stack
+    time.sleep(0.5)
+    desk.shot("7-tablet")
 
     desk.check_api_answers()
     assert desk.problems == [], "\n".join(desk.problems)
