@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from bench import reminder_sweep, upload_page, webhook_ack
+from bench import reminder_sweep, upload_page, webhook_ack, workspace
 from bench.environment import local_aws
 
 
@@ -25,6 +25,8 @@ def main() -> None:
         # save re-plans the case's reminders with one.
         print("\n### Secure upload page (`python -m bench`)\n")
         upload_page.report(upload_page.run(local))
+        print("\n### Officers' workspace reads (`python -m bench`)\n")
+        workspace.report(workspace.run(local))
         print("\n### Reminder sweep (`python -m bench`)\n")
         reminder_sweep.report(reminder_sweep.run(local))
 
