@@ -14,6 +14,7 @@ from chalice.app import Chalice, Cron, Rate
 from chalicelib import handlers
 from functions import (
     audit_log,
+    calendar,
     console,
     http,
     officers,
@@ -42,6 +43,7 @@ app.register_blueprint(uploads.bp)
 app.register_blueprint(upload_links.bp)
 app.register_blueprint(workspace.bp)
 app.register_blueprint(console.bp)
+app.register_blueprint(calendar.bp)
 app.register_middleware(http.framework_errors, "http")  # Chalice's own 415/405/500 in our error shape
 
 

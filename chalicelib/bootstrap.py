@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.reminders import ReminderPolicy
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
+    from chalicelib.services.calendar.slots import CalendarDeps
     from chalicelib.services.cases.ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases.registry import CaseDeps
     from chalicelib.services.chat.turn import ChatDeps
@@ -297,6 +298,16 @@ class Container:
         return Notifier(self.messenger, self.applicants, now_ms)
 
     @cached_property
+    def calendar_deps(self) -> CalendarDeps:
+        """The counter calendar: its store, Italy's holidays, the offices' defaults."""
+        from chalicelib.adapters.dynamo.calendar import DynamoCalendarStore
+        from chalicelib.adapters.holidays import ItalianHolidays
+        from chalicelib.offices import office
+        from chalicelib.services.calendar.slots import CalendarDeps
+
+        return CalendarDeps(DynamoCalendarStore(), ItalianHolidays(office), office, self.audit, now_ms)
+
+    @cached_property
     def thread(self) -> ThreadStore:
         from chalicelib.adapters.dynamo.thread import DynamoThreadStore
 
@@ -336,6 +347,7 @@ class Container:
             issue_link=self.issue_link,
             thread=self.thread,
             officers=self.officers,
+            calendar=self.calendar_deps,
             link_seconds=self.settings.document_link_seconds,
             max_document_bytes=self.settings.max_document_bytes,
         )

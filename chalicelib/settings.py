@@ -87,6 +87,7 @@ class Settings:
     throughput_per_s: int = 80  # the number's messages per second (Meta's default tier)
     upload_links_table: str = ""
     officers_table: str = ""
+    calendar_table: str = ""
     officer_retention_days: int = 180  # a directory entry lasts this long after its officer was last seen
     # The officers' console signs in with the OAuth 2 authorization code flow and PKCE: Cognito's hosted UI in AWS,
     # the local issuer under ``make run``. Its client id is ``auth_audience``; the console is its redirect URI.
@@ -137,6 +138,7 @@ class Settings:
             throughput_per_s=_int("WHATSAPP_THROUGHPUT_PER_S", 80),
             upload_links_table=_required("UPLOAD_LINKS_TABLE"),
             officers_table=_required("OFFICERS_TABLE"),
+            calendar_table=_required("CALENDAR_TABLE"),
             officer_retention_days=_int("OFFICER_RETENTION_DAYS", 180),
             console_auth_url=(os.environ.get("CONSOLE_AUTH_URL") or "").rstrip("/") or None,
             console_url=os.environ.get("CONSOLE_URL") or None,

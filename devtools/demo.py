@@ -1,7 +1,8 @@
-"""Demo data for the local system: closed cases of the past weeks, so that the public waiting times show figures.
+"""Demo data for the local system: closed cases of the past weeks, so that the public waiting times show figures,
+and a counter calendar for Ancona, whose real counter hours ``offices.json`` does not know (it never guesses them).
 
 The applicants are synthetic (a business-scoped id, no phone number, so nothing is ever sent to them), the cases
-belong to office AN and have fixed ids, so seeding twice changes nothing.
+belong to office AN and have fixed ids, so seeding twice changes nothing; the calendar is saved only where none is.
 """
 
 from __future__ import annotations
@@ -75,10 +76,32 @@ def seed(container: Container) -> int:
             added += 1
         except VersionConflict:
             continue
+    seed_calendar(container)
     from chalicelib.handlers import refresh_waiting_times
 
     refresh_waiting_times()
     return added
+
+
+def seed_calendar(container: Container) -> bool:
+    """A demo counter for Ancona (weekday mornings, Tuesday and Thursday afternoons; 15-minute slots, 2 places),
+    unless a calendar is saved already; True when it saved one."""
+    from datetime import time
+
+    from chalicelib.domain.calendar import CounterHours, OfficeCalendar
+    from chalicelib.services.calendar.ports import CalendarConflict
+
+    store = container.calendar_deps.store
+    if store.get("AN") is not None:
+        return False
+    mornings = tuple(CounterHours(day, time(8, 30), time(12, 30)) for day in range(5))
+    afternoons = tuple(CounterHours(day, time(14, 30), time(16, 30)) for day in (1, 3))
+    calendar = OfficeCalendar("AN", "Europe/Rome", mornings + afternoons, slot_minutes=15, places=2)
+    try:
+        store.save(replace(calendar, updated_by="demo"))
+    except CalendarConflict:
+        return False
+    return True
 
 
 def main() -> None:

@@ -17,17 +17,22 @@ from chalice.app import Request, Response
 from chalicelib.auth import JwksUnavailable, NotAnOfficer, Unauthenticated
 from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.bootstrap import container
-from chalicelib.domain.cases import ChecklistIncomplete, IllegalTransition
+from chalicelib.domain.calendar import InvalidCalendar
+from chalicelib.domain.cases import ChecklistIncomplete, IllegalTransition, NoAppointment
 from chalicelib.domain.checklist import InvalidReview, UnknownChecklistItem
 from chalicelib.domain.errors import DomainError, ProcedureNotAvailable, UnknownPermitType
 from chalicelib.i18n import OFFICER_LANGUAGES
 from chalicelib.observability import get_logger
 from chalicelib.services.audit import InvalidAuditQuery
+from chalicelib.services.calendar.booking import BookingRefused
+from chalicelib.services.calendar.ports import CalendarConflict
+from chalicelib.services.calendar.slots import InvalidRange
 from chalicelib.services.cases.actions import InvalidDocument, WindowClosed
 from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
 from chalicelib.services.pagination import InvalidCursor
 from chalicelib.services.uploads.link_admin import UploadLinkNotFound
 from functions.http import error_response
+from functions.presenters import slot_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,6 +71,10 @@ ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (VersionConflict, 409, "conflict"),
     (WindowClosed, 409, "window_closed"),
     (InvalidAuditQuery, 422, "invalid_input"),
+    (InvalidCalendar, 422, "invalid_calendar"),
+    (InvalidRange, 422, "invalid_input"),
+    (CalendarConflict, 409, "conflict"),
+    (NoAppointment, 409, "no_appointment"),
     (JwksUnavailable, 503, "auth_unavailable"),
 )
 
@@ -74,6 +83,11 @@ def answer(handler: Callable[[], Response]) -> Response:
     """Run ``handler``, mapping typed errors to JSON answers."""
     try:
         return handler()
+    except BookingRefused as exc:
+        # The reason is the code (in_the_past, outside_counter_hours, slot_unavailable…), with what can be booked.
+        response = error_response(422, exc.problem.value, str(exc))
+        response.body["error"]["next_free"] = [slot_json(slot) for slot in exc.alternatives]
+        return response
     except DomainError as exc:
         for kind, status, code in ERRORS:
             if isinstance(exc, kind):

@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.domain.cases import Appointment, CaseStatus, CloseReason
+from chalicelib.domain.cases import CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Rejection, RejectionReason
 from chalicelib.services.cases import actions
@@ -195,12 +195,25 @@ def patch_item(case_id: str, item: str) -> Response:
 @bp.route("/api/cases/{case_id}/appointment", methods=["POST"], content_types=["application/json"])
 def post_appointment(case_id: str) -> Response:
     def act(deps: Any, officer: Any, cid: str, body: dict[str, Any]) -> dict[str, Any]:
-        from chalicelib.offices import office
+        result = actions.book_appointment(
+            deps,
+            officer,
+            cid,
+            local_datetime(body.get("at"), "at"),
+            place=text(body, "place", max_length=300),
+            override_reason=text(body, "override_reason", max_length=500),
+        )
+        return {"case": presenters.case_json(result.case), "message": result.notification}
 
-        at = local_datetime(body.get("at"), "at")
-        place = text(body, "place", max_length=300) or office(officer.office).appointment_place
-        appointment = Appointment(at, place, text(body, "override_reason", max_length=500))
-        result = actions.book_appointment(deps, officer, cid, appointment)
+    return _action(case_id, act)
+
+
+@bp.route("/api/cases/{case_id}/appointment", methods=["PATCH"], content_types=["application/json"])
+def patch_appointment(case_id: str) -> Response:
+    def act(deps: Any, officer: Any, cid: str, body: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(body.get("attended"), bool):
+            raise InvalidInput("attended must be true (the applicant came) or false (they did not)")
+        result = actions.mark_visit(deps, officer, cid, body["attended"])
         return {"case": presenters.case_json(result.case), "message": result.notification}
 
     return _action(case_id, act)

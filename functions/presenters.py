@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.calendar import slot_key
 from chalicelib.domain.inbox import waiting
 from chalicelib.i18n import UnknownMessageKey, translate
 
 if TYPE_CHECKING:
     from chalicelib.domain.actors import Actor
     from chalicelib.domain.audit import AuditEntry
+    from chalicelib.domain.calendar import FreeSlot
     from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.checklist import ChecklistItem
     from chalicelib.domain.thread import Delivery, ThreadEntry
@@ -24,6 +26,11 @@ OFFICER_ROLES = frozenset({"officer", "supervisor"})
 def iso_ms(ms: int) -> str:
     """Milliseconds since the epoch as an ISO 8601 UTC timestamp."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def slot_json(slot: FreeSlot) -> dict[str, Any]:
+    """A counter slot (office-local start, ``YYYY-MM-DDTHH:MM``) with its places."""
+    return {"at": slot_key(slot.at), "places": slot.places, "taken": slot.taken, "free": slot.free}
 
 
 def actor_json(actor: Actor) -> dict[str, Any]:
@@ -80,6 +87,8 @@ def appointment_json(case: Case) -> dict[str, Any] | None:
         "at": appointment.at.isoformat(timespec="minutes"),
         "place": appointment.place,
         "override_reason": appointment.override_reason,
+        "counted": appointment.counted,
+        "attended": appointment.attended,
     }
 
 

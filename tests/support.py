@@ -55,3 +55,28 @@ def stream_event(new_images: list[dict[str, Any]], event_name: str = "INSERT") -
         for i, image in enumerate(new_images)
     ]
     return {"Records": records}
+
+
+def counter_day(days_ahead: int) -> Any:
+    """A weekday at least ``days_ahead`` days from today (Rome) that is no public holiday in Ancona."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import holidays
+
+    day = datetime.now(ZoneInfo("Europe/Rome")).date() + timedelta(days=days_ahead)
+    closed = holidays.country_holidays("IT", subdiv="AN", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return day
+
+
+def open_counter(container: Any, office: str = "AN", places: int = 5) -> Any:
+    """Give ``office`` a counter calendar (weekdays 08:00-18:00, 30-minute slots), as a supervisor would."""
+    from datetime import time
+
+    from chalicelib.domain.calendar import CounterHours, OfficeCalendar
+
+    hours = tuple(CounterHours(day, time(8), time(18)) for day in range(5))
+    calendar = OfficeCalendar(office, "Europe/Rome", hours, slot_minutes=30, places=places, horizon_days=120)
+    return container.calendar_deps.store.save(calendar)

@@ -41,6 +41,10 @@ class AuditAction(StrEnum):
     CONVERSATION_VIEW = "conversation.view"
     INBOX_VIEW = "inbox.view"
     OFFICERS_VIEW = "officers.view"
+    CALENDAR_UPDATE = "calendar.update"
+    CALENDAR_DAY_VIEW = "calendar.day_view"
+    APPOINTMENT_ATTENDED = "appointment.attended"
+    APPOINTMENT_MISSED = "appointment.missed"
     UPLOAD_LINKS_VIEW = "upload_links.view"
     UPLOAD_LINK_REVOKE = "upload_link.revoke"
     DOCUMENT_UPLOAD = "document.upload"  # by the applicant, on the secure upload page (actor: the link)

@@ -1,9 +1,11 @@
 """The case (*pratica*): one application for a permesso di soggiorno, its checklist, and its lifecycle.
 
-``registered → awaiting_documents → under_review → complete → appointment_booked → closed``. The first four follow
-from the checklist; booking the counter visit needs a complete checklist (a supervisor may override, with a
-reason); closing ends the case as completed, withdrawn or cancelled. Every change returns a new ``Case`` and the
-events that tell it, which the repository stores together with an optimistic-lock check on ``version``.
+``registered → awaiting_documents → under_review → complete → appointment_booked → at_counter → closed``. The first
+four follow from the checklist; booking the counter visit needs a complete checklist (a supervisor may override,
+with a reason); the visit attended moves the case to the counter stage, a visit missed or cancelled back to
+``complete`` (a new one is chosen); closing ends the case as completed, withdrawn or cancelled. Every change
+returns a new ``Case`` and the events that tell it, which the repository stores together with an optimistic-lock
+check on ``version``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class CaseStatus(StrEnum):
     UNDER_REVIEW = "under_review"
     COMPLETE = "complete"
     APPOINTMENT_BOOKED = "appointment_booked"
+    AT_COUNTER = "at_counter"  # the applicant came: fingerprints taken, the case goes on in the office
     CLOSED = "closed"
 
 
@@ -52,7 +55,12 @@ LEGAL_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.COMPLETE: frozenset(
         CHECKLIST_STATUSES - {CaseStatus.REGISTERED} | {CaseStatus.APPOINTMENT_BOOKED, CaseStatus.CLOSED}
     ),
-    CaseStatus.APPOINTMENT_BOOKED: frozenset({CaseStatus.APPOINTMENT_BOOKED, CaseStatus.CLOSED}),
+    # The visit attended (the counter stage), or missed or cancelled (back to what the checklist says).
+    CaseStatus.APPOINTMENT_BOOKED: frozenset(
+        CHECKLIST_STATUSES - {CaseStatus.REGISTERED}
+        | {CaseStatus.APPOINTMENT_BOOKED, CaseStatus.AT_COUNTER, CaseStatus.CLOSED}
+    ),
+    CaseStatus.AT_COUNTER: frozenset({CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
 }
 
@@ -74,6 +82,10 @@ class ChecklistIncomplete(DomainError):
         self.missing = missing
 
 
+def _iso(appointment: Appointment) -> str:
+    return appointment.at.isoformat(timespec="minutes")
+
+
 @dataclass(frozen=True, slots=True)
 class CaseApplicant:
     """The applicant of a case, as the office registered them."""
@@ -87,11 +99,18 @@ class CaseApplicant:
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
-    """The counter visit: when, where, and whether a supervisor booked it over an incomplete checklist."""
+    """The counter visit: when (office-local), where, whether a supervisor booked it over an incomplete checklist
+    or a full slot, whether it holds a place in the office's calendar, and whether the applicant came."""
 
     at: datetime
     place: str
     override_reason: str | None = None
+    counted: bool = False  # one place of the calendar's slot is taken for it
+    attended: bool | None = None
+
+
+class NoAppointment(DomainError):
+    """The case has no counter visit to mark or cancel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +215,27 @@ class Case:
             booked = replace(booked, status=CaseStatus.APPOINTMENT_BOOKED, status_since_ms=now_ms)
             return booked, [event]
         return booked, []
+
+    def visit_attended(self, now_ms: int, actor: Actor) -> tuple[Case, list[CaseEvent]]:
+        """The applicant came to the counter: the case moves to the counter stage."""
+        if self.appointment is None or self.status is not CaseStatus.APPOINTMENT_BOOKED:
+            raise NoAppointment(self.case_id)
+        visited = replace(self, appointment=replace(self.appointment, attended=True), updated_at_ms=now_ms)
+        moved, events = visited._moved_to(CaseStatus.AT_COUNTER, now_ms, actor)
+        return moved, [*events, CaseEvent("appointment_attended", now_ms, actor, {"at": _iso(self.appointment)})]
+
+    def visit_dropped(self, now_ms: int, actor: Actor, kind: str) -> tuple[Case, list[CaseEvent]]:
+        """The visit was missed (``appointment_missed``) or cancelled (``appointment_cancelled``): the case goes
+        back to what its checklist says (``complete``: a new visit is chosen)."""
+        if self.appointment is None or self.status is not CaseStatus.APPOINTMENT_BOOKED:
+            raise NoAppointment(self.case_id)
+        if self.checklist.complete:
+            status = CaseStatus.COMPLETE
+        else:  # a supervisor had booked over an incomplete checklist
+            status = CaseStatus.UNDER_REVIEW if self.checklist.all_arrived else CaseStatus.AWAITING_DOCUMENTS
+        dropped = replace(self, appointment=None, updated_at_ms=now_ms)
+        moved, events = dropped._moved_to(status, now_ms, actor)
+        return moved, [*events, CaseEvent(kind, now_ms, actor, {"at": _iso(self.appointment)})]
 
     def close(self, reason: CloseReason, now_ms: int, actor: Actor) -> tuple[Case, list[CaseEvent]]:
         """End the case."""

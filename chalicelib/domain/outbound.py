@@ -141,10 +141,13 @@ class Template:
     body_parameters: tuple[str, ...] = ()
     # The dynamic part of the template's URL button (appended by WhatsApp to the URL registered with the template).
     url_button_parameter: str | None = None
+    # What the template's quick-reply button sends back when tapped (our id: it comes back as the reply's payload).
+    quick_reply_payload: str | None = None
 
     def __post_init__(self) -> None:
         _check_length("template name", self.name, 512)
         _check_optional(self.url_button_parameter, "URL button parameter", 2000)
+        _check_optional(self.quick_reply_payload, "quick-reply payload", 256)
         if not all(c.islower() or c.isdigit() or c == "_" for c in self.name):
             raise InvalidOutboundMessage("template names are lowercase letters, digits and underscores")
 

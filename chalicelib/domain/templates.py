@@ -26,6 +26,8 @@ class TemplateSpec:
     parameters: tuple[str, ...]
     # A "visit website" button registered as ``<upload page URL>{{1}}``: the parameter is the link's token.
     url_button: bool = False
+    # A quick-reply button: tapping it sends back this payload (and opens the 24-hour window).
+    quick_reply: str | None = None
 
     def language_code(self, language: str) -> str:
         """Meta's code for ``language`` (Italian when we have no template in that language)."""
@@ -39,6 +41,10 @@ DOCUMENT_REJECTED = TemplateSpec(
     "sportello_documento_non_accettato", ("case_ref", "document", "reason"), url_button=True
 )
 APPOINTMENT_BOOKED = TemplateSpec("sportello_appuntamento", ("case_ref", "date", "time", "place"))
+APPOINTMENT_MOVED = TemplateSpec(
+    "sportello_appuntamento_spostato", ("case_ref", "old_date", "old_time", "date", "time", "place")
+)
+CHOOSE_VISIT = TemplateSpec("sportello_scegli_appuntamento", ("case_ref",), quick_reply="visit.choose")
 OFFICE_MESSAGE = TemplateSpec("sportello_messaggio_ufficio", ("case_ref",))
 REMINDER_DOCUMENTS = TemplateSpec("sportello_promemoria_documenti", ("case_ref", "documents"), url_button=True)
 REMINDER_REJECTED = TemplateSpec("sportello_promemoria_documenti_rifiutati", ("case_ref", "documents"), url_button=True)
@@ -54,6 +60,8 @@ TEMPLATES = {
         DOCUMENTS_REQUESTED,
         DOCUMENT_REJECTED,
         APPOINTMENT_BOOKED,
+        APPOINTMENT_MOVED,
+        CHOOSE_VISIT,
         OFFICE_MESSAGE,
         REMINDER_DOCUMENTS,
         REMINDER_REJECTED,

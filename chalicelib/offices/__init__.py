@@ -4,10 +4,13 @@ deployment with its own entry. Read on first use, never at import."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from chalicelib.domain.errors import DomainError
 
@@ -51,6 +54,8 @@ class Office:
     timezone: str
     whatsapp: str | None = None
     counter_hours: tuple[CounterHours, ...] | None = None  # None: not configured (said so, never guessed)
+    province: str = ""  # the province whose patron saint's day closes the office (ISO 3166-2:IT code)
+    calendar: Mapping[str, Any] = field(default_factory=dict)  # slot length, places… (the calendar's defaults)
 
 
 def _office(code: str, data: dict[str, Any]) -> Office:
@@ -70,6 +75,8 @@ def _office(code: str, data: dict[str, Any]) -> Office:
             if data.get("counter_hours")
             else None
         ),
+        province=str(data.get("province") or code),
+        calendar=dict(data.get("calendar") or {}),
     )
 
 

@@ -99,6 +99,15 @@ def _template(template: Template) -> JsonObject:
                 "parameters": [{"type": "text", "text": template.url_button_parameter}],
             }
         )
+    if template.quick_reply_payload is not None:
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": "0",
+                "parameters": [{"type": "payload", "payload": template.quick_reply_payload}],
+            }
+        )
     if components:
         body["components"] = components
     return body

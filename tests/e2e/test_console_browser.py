@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from tests.e2e.test_upload_page_browser import (
     _phone_number,
     _wait_for,
 )
+from tests.support import counter_day
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Request
@@ -73,7 +73,9 @@ class Desk(Watch):
         super().check_api_answers()
 
     def shot(self, name: str) -> None:
-        """Keep a screenshot, and hold what is on screen to WCAG AA contrast."""
+        """Keep a screenshot, and hold what is on screen to WCAG AA contrast; check the API's answers so far (the
+        browser lets old response bodies go in a long session)."""
+        self.check_api_answers()
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"))
         self.problems += [f"contrast on {name}: {failure}" for failure in self.page.evaluate(CONTRAST)]
@@ -249,9 +251,7 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
     page.locator("#checklist-title .badge").wait_for()
 
     # Book the counter visit: the phone receives the appointment; the case leaves the inbox.
-    visit = date.today() + timedelta(days=7)
-    while visit.weekday() >= 5:
-        visit += timedelta(days=1)
+    visit = counter_day(7)
     before = _last(system, phone)
     page.locator("#visit-at").fill(f"{visit.isoformat()}T09:30")
     page.get_by_role("button", name=it("console.visit.book")).click()

@@ -22,6 +22,7 @@ from chalicelib.domain.templates import CASE_OPENED, DOCUMENTS_REQUESTED
 from chalicelib.i18n import translate
 from devtools.local_auth import issuer_for, mint_id_token, signing_key
 from tests.contract import check_response
+from tests.support import counter_day
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -199,9 +200,10 @@ def test_an_officer_takes_a_case_from_registration_to_the_counter_visit(local_sy
         assert status == 200, answer
     assert answer["case"]["complete"] and answer["case"]["status"] == "complete"
     start = phone.last_index()
-    status, answer = officer.call("post", f"/api/cases/{cid}/appointment", {"at": "2026-12-03T09:30"})
+    visit = counter_day(3)  # the demo calendar of `make run`: weekday mornings, 15-minute slots
+    status, answer = officer.call("post", f"/api/cases/{cid}/appointment", {"at": f"{visit.isoformat()}T09:45"})
     assert (status, answer["case"]["status"], answer["message"]) == (200, "appointment_booked", "sent")
-    phone.wait_for(start, text_containing("03/12/2026", "09:30"))
+    phone.wait_for(start, text_containing(visit.strftime("%d/%m/%Y"), "09:45"))
 
     # Another office's officer (even a supervisor) cannot see or touch the case.
     stranger = Officer(local_system, "MC", "supervisor", "l.verdi")

@@ -13,6 +13,7 @@ from chalice.test import Client
 from chalicelib.bootstrap import Container
 from chalicelib.domain.outbound import Template, Text
 from tests.fakes import FakeGateway
+from tests.support import counter_day, open_counter
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -160,10 +161,12 @@ def test_the_full_pre_check_up_to_the_appointment(api: Api, gateway: FakeGateway
         assert status == 200, (code, answer)
     assert answer["case"]["status"] == "complete" and answer["case"]["complete"]
 
-    status, answer = api.call("post", f"/api/cases/{cid}/appointment", {"at": "2026-12-03T09:30"})
+    open_counter(container)
+    day = counter_day(3)
+    status, answer = api.call("post", f"/api/cases/{cid}/appointment", {"at": f"{day.isoformat()}T09:30"})
     assert status == 200 and answer["case"]["status"] == "appointment_booked"
     visit = gateway.sent[-1].content
-    assert isinstance(visit, Text) and "03/12/2026" in visit.body and "09:30" in visit.body
+    assert isinstance(visit, Text) and day.strftime("%d/%m/%Y") in visit.body and "09:30" in visit.body
 
 
 def test_free_text_needs_the_24_hour_window(api: Api, gateway: FakeGateway, container: Container) -> None:
@@ -222,9 +225,12 @@ def test_officers_take_cases_supervisors_assign_and_cancel(api: Api, officer_tok
     )
 
 
-def test_a_supervisor_can_book_over_an_incomplete_checklist_with_a_reason(api: Api, officer_token: Token) -> None:
+def test_a_supervisor_can_book_over_an_incomplete_checklist_with_a_reason(
+    api: Api, officer_token: Token, container: Container
+) -> None:
+    open_counter(container)
     cid = _register(api)["id"]
-    body = {"at": "2026-12-03T09:30", "override_reason": "departure for a family emergency"}
+    body = {"at": f"{counter_day(3).isoformat()}T09:30", "override_reason": "departure for a family emergency"}
     assert api.call("post", f"/api/cases/{cid}/appointment", body)[0] == 403
     supervisor = officer_token(office="AN", role="supervisor")
     status, answer = api.call("post", f"/api/cases/{cid}/appointment", body, token=supervisor)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 from chalicelib.auth import JwksUnavailable, Role
 from chalicelib.bootstrap import Container
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.calendar import BookingProblem
 from chalicelib.domain.cases import CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import ItemState, RejectionReason
@@ -137,6 +139,7 @@ def test_the_error_table_and_the_document_agree_on_every_code() -> None:
     for _, status, code in ERRORS:
         mapped.setdefault(status, set()).add(code)
     mapped.setdefault(500, set()).add("internal_error")  # answer()'s fallback
+    mapped[422] |= {problem.value for problem in BookingProblem}  # answer()'s refused bookings
     assert {status: _codes(name) for status, name in STATUS_RESPONSES.items()} == mapped
     assert _codes("UnsupportedMediaType") == {FRAMEWORK_CODES["UnsupportedMediaType"]}
 
@@ -284,6 +287,99 @@ def _booked_too_soon(api: Api) -> Any:
     return api.call("post", f"/api/cases/{api.case()['id']}/appointment", {"at": "2026-12-03T09:30"})
 
 
+def _supervisor(api: Api) -> str:
+    return api.token(office="AN", role="supervisor", username="a.bianchi")
+
+
+def _workday(days_ahead: int) -> date:
+    """A weekday at least ``days_ahead`` from today that is no public holiday in Ancona."""
+    import holidays
+
+    day = date.today() + timedelta(days=days_ahead)
+    closed = holidays.country_holidays("IT", subdiv="AN", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return day
+
+
+def _open_calendar(api: Api, **changes: Any) -> None:
+    """Ancona's counter open 08:00-18:00 every weekday, slots of 30 minutes, one place each."""
+    current = json.loads(api.call("get", "/api/calendar").body)
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    body = {
+        "hours": [{"day": day, "opens": "08:00", "closes": "18:00"} for day in days],
+        "slot_minutes": 30,
+        "places": 1,
+        "closed_dates": [],
+        "blocked": [],
+        "change_hours": 24,
+        "horizon_days": 60,
+        "version": current["version"],
+        **changes,
+    }
+    response = api.call("put", "/api/calendar", body, token=_supervisor(api))
+    assert response.status_code == 200, response.body
+
+
+def _complete(api: Api) -> str:
+    """A case whose every missing item is left for the counter: complete, ready to book."""
+    case = api.case()
+    for code in case["missing"]:
+        assert api.call("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True}).status_code == 200
+    return str(case["id"])
+
+
+def _book(api: Api, case_id: str, at: str) -> Any:
+    return api.call("post", f"/api/cases/{case_id}/appointment", {"at": at})
+
+
+def _booked_in_the_past(api: Api) -> Any:
+    _open_calendar(api)
+    return _book(api, _complete(api), "2020-01-06T09:00")
+
+
+def _booked_before_opening(api: Api) -> Any:
+    _open_calendar(api)
+    return _book(api, _complete(api), f"{_workday(7).isoformat()}T07:00")
+
+
+def _booked_on_a_closing_day(api: Api) -> Any:
+    closed = _workday(8)
+    _open_calendar(api, closed_dates=[closed.isoformat()])
+    return _book(api, _complete(api), f"{closed.isoformat()}T09:00")
+
+
+def _booked_in_a_blocked_period(api: Api) -> Any:
+    day = _workday(9).isoformat()
+    _open_calendar(api, blocked=[{"starts": f"{day}T09:00", "ends": f"{day}T12:00", "reason": "training"}])
+    return _book(api, _complete(api), f"{day}T10:00")
+
+
+def _booked_too_far_ahead(api: Api) -> Any:
+    _open_calendar(api, horizon_days=30)
+    return _book(api, _complete(api), f"{_workday(45).isoformat()}T09:00")
+
+
+def _booked_into_a_full_slot(api: Api) -> Any:
+    _open_calendar(api)
+    at = f"{_workday(7).isoformat()}T09:00"
+    assert _book(api, _complete(api), at).status_code == 200
+    return _book(api, _complete(api), at)
+
+
+def _booked_without_counter_hours(api: Api) -> Any:
+    return _book(api, _complete(api), f"{_workday(7).isoformat()}T09:00")
+
+
+def _a_calendar_that_cannot_work(api: Api) -> Any:
+    body = {"hours": [], "slot_minutes": 1, "places": 1, "closed_dates": [], "blocked": [], "change_hours": 24}
+    return api.call("put", "/api/calendar", {**body, "horizon_days": 60, "version": 0}, token=_supervisor(api))
+
+
+def _marked_without_a_visit(api: Api) -> Any:
+    return api.call("patch", f"/api/cases/{api.case()['id']}/appointment", {"attended": True})
+
+
 def _text_outside_the_window(api: Api) -> Any:
     return api.call("post", f"/api/cases/{api.case()['id']}/messages", {"text": "Buongiorno"})
 
@@ -354,6 +450,15 @@ SCENARIOS: list[tuple[Callable[..., Any], int, str]] = [
     (_accepted_twice, 409, "invalid_review"),
     (_booked_too_soon, 409, "checklist_incomplete"),
     (_text_outside_the_window, 409, "window_closed"),
+    (_marked_without_a_visit, 409, "no_appointment"),
+    (_booked_in_the_past, 422, "in_the_past"),
+    (_booked_before_opening, 422, "outside_counter_hours"),
+    (_booked_on_a_closing_day, 422, "closing_day"),
+    (_booked_in_a_blocked_period, 422, "blocked_period"),
+    (_booked_too_far_ahead, 422, "too_far_ahead"),
+    (_booked_into_a_full_slot, 422, "slot_unavailable"),
+    (_booked_without_counter_hours, 422, "calendar_not_configured"),
+    (_a_calendar_that_cannot_work, 422, "invalid_calendar"),
     (_lost_status, 422, "invalid_input"),
     (_unknown_permit_type, 422, "unknown_permit_type"),
     (_first_issue_of_a_renewal_only_permit, 422, "procedure_not_available"),

@@ -21,6 +21,7 @@ from chalicelib.services.reminders.schedule import pace
 from chalicelib.whatsapp.errors import PairRateLimited, ReEngagementRequired, ThroughputLimited
 from tests.fakes import FakeGateway
 from tests.functional.test_officers_api import PDF, Api, _applicant_writes, _register
+from tests.support import counter_day, open_counter
 
 ROME = ZoneInfo("Europe/Rome")
 QUEUE = "sportello-reminders"
@@ -221,18 +222,20 @@ def test_throttling_leaves_the_job_for_a_later_retry_and_it_is_sent_once(
 
 
 def test_the_appointment_is_reminded_the_day_before_and_that_morning(
-    client: Client, officer_token: Any, gateway: FakeGateway
+    client: Client, officer_token: Any, gateway: FakeGateway, container: Any
 ) -> None:
+    open_counter(container)
     api = Api(client, officer_token(office="AN", role="supervisor", username="s.bianchi"))
     case = _register(api, permit_expiry=None)
-    visit = datetime.now(ROME).date() + timedelta(days=5)
+    visit = counter_day(5)
+    days = (visit - datetime.now(ROME).date()).days
     status, answer = api.call(
         "post", f"/api/cases/{case['id']}/appointment", {"at": f"{visit.isoformat()}T10:30", "override_reason": "x"}
     )
     assert status == 200, answer
     before = len(gateway.sent)
-    assert _sweep_and_send(_local(4, 10, 5)) == [{"sent": 1}]
-    assert _sweep_and_send(_local(5, 8, 5)) == [{"sent": 1}]
+    assert _sweep_and_send(_local(days - 1, 10, 5)) == [{"sent": 1}]
+    assert _sweep_and_send(_local(days, 8, 5)) == [{"sent": 1}]
     day_before, morning = gateway.sent[before:]
     assert isinstance(morning.content, Template)
     assert isinstance(day_before.content, Template)

@@ -35,10 +35,13 @@ def test_every_template_renders_in_every_language_with_every_parameter_filled(na
     parameters = tuple(f"<{p}>" for p in spec.parameters)
     meta = language(code)
     assert meta is not None
-    rendered = render(Template(name, meta.meta_code, parameters, "token-123" if spec.url_button else None))
+    token = "token-123" if spec.url_button else None
+    rendered = render(Template(name, meta.meta_code, parameters, token, spec.quick_reply))
     assert "{{" not in rendered.text and all(p in rendered.text for p in parameters)
     assert rendered.text.startswith(translate(f"template.{name}.body", code).split("{{")[0])
-    assert rendered.options == ((translate("template.button.secure_page", code),) if spec.url_button else ())
+    buttons = (translate("template.button.secure_page", code),) if spec.url_button else ()
+    buttons += (translate("template.button.choose_visit", code),) if spec.quick_reply else ()
+    assert rendered.options == buttons
     assert "token-123" not in rendered.text
 
 

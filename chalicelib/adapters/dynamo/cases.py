@@ -16,9 +16,11 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.dynamo.calendar import release_action, take_action
 from chalicelib.adapters.dynamo.case_models import CaseModel, CaseRecordModel
 from chalicelib.domain.actors import actor_from_stored
 from chalicelib.domain.applicants import ApplicantRef
+from chalicelib.domain.calendar import slot_key
 from chalicelib.domain.cases import (
     Appointment,
     Case,
@@ -32,6 +34,7 @@ from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import Checklist, ChecklistItem, ItemState, Rejection, RejectionReason
 from chalicelib.domain.documents import CaseDocument, DocumentSource
 from chalicelib.domain.inbox import waiting
+from chalicelib.services.calendar.ports import SlotClaim, SlotTaken
 from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CaseNotFound, CasePage, VersionConflict
 
 if TYPE_CHECKING:
@@ -103,6 +106,8 @@ def to_model(case: Case) -> CaseModel:
                 "at": appointment.at.isoformat(),
                 "place": appointment.place,
                 "override_reason": appointment.override_reason,
+                "counted": appointment.counted,
+                "attended": appointment.attended,
             }
             if appointment
             else None
@@ -145,7 +150,13 @@ def from_model(item: CaseModel) -> Case:
         assigned_officer=item.assigned_officer,
         documents_requested=bool(item.documents_requested),
         appointment=(
-            Appointment(datetime.fromisoformat(appointment["at"]), appointment["place"], appointment["override_reason"])
+            Appointment(
+                datetime.fromisoformat(appointment["at"]),
+                appointment["place"],
+                appointment["override_reason"],
+                bool(appointment.get("counted")),
+                appointment.get("attended"),
+            )
             if appointment
             else None
         ),
@@ -188,23 +199,49 @@ class DynamoCaseRepository:
 
     def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
         model = to_model(case)
-        self._write(model, events, condition=CaseModel.case_id.does_not_exist())
+        self._write(model, list(events), condition=CaseModel.case_id.does_not_exist())
         return from_model(model)
 
-    def save(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        """Save ``case`` if nobody saved it since ``case.version`` was read; returns it with its new version."""
+    def save(
+        self,
+        case: Case,
+        events: Iterable[CaseEvent],
+        take: SlotClaim | None = None,
+        release: SlotClaim | None = None,
+    ) -> Case:
+        """Save ``case`` if nobody saved it since ``case.version`` was read; returns it with its new version.
+
+        With ``take``, one place of a counter slot is taken for the case in the same transaction (refused with
+        :class:`SlotTaken` when the slot is full); with ``release``, the case's place in another slot is given back.
+        """
         model = to_model(case)
-        self._write(model, events)
+        self._write(model, list(events), take=take, release=release)
         return from_model(model)
 
-    def _write(self, model: CaseModel, events: Iterable[CaseEvent], condition: Any = None) -> None:
+    def _write(
+        self,
+        model: CaseModel,
+        events: list[CaseEvent],
+        condition: Any = None,
+        take: SlotClaim | None = None,
+        release: SlotClaim | None = None,
+    ) -> None:
+        slots = [(claim, action(claim)) for claim, action in ((take, take_action), (release, release_action)) if claim]
         try:
             with TransactWrite(connection=self._transactions) as transaction:
                 transaction.save(model, condition=condition)  # the version check is added by PynamoDB
                 for event in events:
                     transaction.save(_event_record(model.case_id, event))
+                for _, (item, actions, slot_condition) in slots:
+                    transaction.update(item, actions=actions, condition=slot_condition)
         except TransactWriteError as exc:
+            # PynamoDB sends the puts (the case, then its events) before the updates (the slots), in that order.
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise VersionConflict(model.case_id) from None
+            slot_reasons = reasons[1 + len(events) :]
+            if take is not None and slot_reasons and slot_reasons[0] == CONDITION_FAILED:
+                raise SlotTaken(slot_key(take.at)) from None
             if any(code == CONDITION_FAILED for code in reasons):
                 raise VersionConflict(model.case_id) from None
             raise

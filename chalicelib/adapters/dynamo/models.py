@@ -12,6 +12,7 @@ from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, TT
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamo.calendar import CalendarModel
 from chalicelib.adapters.dynamo.case_models import CASE_MODELS, CaseModel, CaseRecordModel
 from chalicelib.adapters.dynamo.reminders import ReminderModel
 from chalicelib.adapters.dynamo.upload_links import UploadLinkModel
@@ -240,6 +241,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     *CASE_MODELS,
     ReminderModel,
     UploadLinkModel,
+    CalendarModel,
 )
 
 
@@ -257,6 +259,7 @@ def bind_models(settings: Settings) -> None:
         CaseRecordModel: settings.case_records_table,
         ReminderModel: settings.reminders_table,
         UploadLinkModel: settings.upload_links_table,
+        CalendarModel: settings.calendar_table,
     }
     for model, table in names.items():
         model.Meta.table_name = table

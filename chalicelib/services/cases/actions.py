@@ -13,24 +13,27 @@ from typing import TYPE_CHECKING
 
 from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.cases import Appointment, CaseEvent, CaseStatus, CloseReason
+from chalicelib.domain.cases import CaseEvent, CaseStatus, CloseReason
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.domain.templates import (
-    APPOINTMENT_BOOKED,
     DOCUMENT_REJECTED,
     DOCUMENTS_REQUESTED,
     OFFICE_MESSAGE,
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
+from chalicelib.services.calendar.booking import book_visit, drop_visit, mark_attended
+from chalicelib.services.calendar.visits import booked_notice, offer_visit
 from chalicelib.services.cases.ports import CaseNotFound
 from chalicelib.services.cases.registry import CaseDeps, audit, load_case
 from chalicelib.services.messages.notices import Notice, applicant_ref
 from chalicelib.services.officers import display_name
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.auth import Officer
     from chalicelib.domain.cases import Case
     from chalicelib.domain.checklist import Rejection
@@ -163,53 +166,79 @@ def review_document(
     events.append(CaseEvent("document_reviewed", now, officer.actor, data))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.DOCUMENT_REVIEW, case_id, document_id=document_id, decision=decision)
-    notice = _review_notice(deps, saved, item.code, rejection)
-    if notice is None:
-        return ActionResult(saved)
-    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.review", author=officer.actor)
-    return ActionResult(saved, outcome.value)
-
-
-def _review_notice(deps: CaseDeps, case: Case, code: str, rejection: Rejection | None) -> Notice | None:
-    language = case.applicant.language
+    outbound_id = f"case.{case_id}.v{saved.version}.review"
     if rejection is None:
-        if case.status is not CaseStatus.COMPLETE:
-            return None  # acceptances are told together, when the checklist is complete
-        return Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
+        # Acceptances are told together: when the checklist becomes complete, with the times to choose from.
+        outcome = _offer_if_completed(deps, officer, case, saved, outbound_id)
+        return ActionResult(saved, outcome)
+    notice = _rejection_notice(deps, saved, item.code, rejection)
+    return ActionResult(saved, deps.notifier.send(saved, notice, outbound_id, author=officer.actor).value)
+
+
+def _offer_if_completed(deps: CaseDeps, officer: Officer, before: Case, after: Case, outbound_id: str) -> str | None:
+    """The checklist just became complete: invite the applicant to choose their visit."""
+    if after.status is not CaseStatus.COMPLETE or before.status is CaseStatus.COMPLETE:
+        return None
+    return offer_visit(deps.calendar, deps.notifier, after, outbound_id, author=officer.actor).value
+
+
+def _rejection_notice(deps: CaseDeps, case: Case, code: str, rejection: Rejection) -> Notice:
+    language = case.applicant.language
     reason = translate(f"rejection.{rejection.reason.value}", language)
     values = {"case_ref": case.case_id, "document": _title(case, code), "reason": reason}
     link = deps.issue_link(case, LinkPurpose.DOCUMENT_REJECTED)
     return Notice("notice.document_rejected", values, DOCUMENT_REJECTED, extra_text=rejection.note, link=link)
 
 
-def book_appointment(deps: CaseDeps, officer: Officer, case_id: str, appointment: Appointment) -> ActionResult:
-    """Book the counter visit (409 unless complete; a supervisor may override with a reason)."""
-    if appointment.override_reason and not officer.is_supervisor:
-        raise SupervisorOnly("only a supervisor can book over an incomplete checklist")
+def book_appointment(
+    deps: CaseDeps, officer: Officer, case_id: str, at: datetime, *, place: str | None, override_reason: str | None
+) -> ActionResult:
+    """Book the counter visit in the office's calendar (409 unless complete; 422 with the next free slots when the
+    time is not bookable). A supervisor's reason books over an incomplete checklist and beyond a full slot."""
+    if override_reason and not officer.is_supervisor:
+        raise SupervisorOnly("only a supervisor can book over an incomplete checklist or a full slot")
+    case = load_case(deps, officer, case_id)
+    where = place or deps.calendar.office(case.office).appointment_place
+    booked = book_visit(
+        deps.calendar,
+        deps.cases,
+        case,
+        at,
+        place=where,
+        actor=officer.actor,
+        override_reason=override_reason,
+        beyond_capacity=bool(override_reason),
+    )
+    saved = booked.case
+    if not booked.changed:
+        return ActionResult(saved)  # the same request again: booked once, told once
+    if override_reason:
+        audit(deps, officer, AuditAction.APPOINTMENT_OVERRIDE, case_id, reason=override_reason[:200])
+    audit(deps, officer, AuditAction.APPOINTMENT_BOOK, case_id, at=at.isoformat(timespec="minutes"))
+    notice = booked_notice(saved, booked.previous)
+    outbound_id = f"case.{case_id}.v{saved.version}.appointment"
+    return ActionResult(saved, deps.notifier.send(saved, notice, outbound_id, author=officer.actor).value)
+
+
+def mark_visit(deps: CaseDeps, officer: Officer, case_id: str, attended: bool) -> ActionResult:
+    """The applicant came (the case moves to the counter stage), or did not (a new time is offered to them)."""
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
-    override = appointment.override_reason if not case.checklist.complete else None
-    booked, events = case.book(Appointment(appointment.at, appointment.place, override), now, officer.actor)
-    events.append(
-        CaseEvent(
-            "appointment_booked", now, officer.actor, {"at": appointment.at.isoformat(), "override": bool(override)}
-        )
-    )
-    saved = _save(deps, booked, events)
-    if override:
-        audit(deps, officer, AuditAction.APPOINTMENT_OVERRIDE, case_id, reason=override[:200])
-    audit(deps, officer, AuditAction.APPOINTMENT_BOOK, case_id, at=appointment.at.isoformat())
+    if attended:
+        saved = mark_attended(deps.cases, case, officer.actor, now)
+        audit(deps, officer, AuditAction.APPOINTMENT_ATTENDED, case_id)
+        return ActionResult(saved)
+    missed = case.appointment
+    saved = drop_visit(deps.cases, case, officer.actor, "appointment_missed", now)
+    audit(deps, officer, AuditAction.APPOINTMENT_MISSED, case_id)
+    if missed is None or saved.status is not CaseStatus.COMPLETE:
+        return ActionResult(saved)
     language = saved.applicant.language
-    originals = ", ".join(_title(saved, code) for code in saved.checklist.counter_codes())
-    values = {
-        "case_ref": case_id,
-        "date": appointment.at.strftime("%d/%m/%Y"),
-        "time": appointment.at.strftime("%H:%M"),
-        "place": appointment.place,
-        "originals": originals or translate("notice.nothing_else", language),
-    }
-    notice = Notice("notice.appointment", values, APPOINTMENT_BOOKED)
-    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.appointment", author=officer.actor)
+    intro = translate(
+        "notice.visit_missed", language, date=missed.at.strftime("%d/%m/%Y"), time=missed.at.strftime("%H:%M")
+    )
+    outbound_id = f"case.{case_id}.v{saved.version}.missed"
+    outcome = offer_visit(deps.calendar, deps.notifier, saved, outbound_id, author=officer.actor, intro=intro)
     return ActionResult(saved, outcome.value)
 
 
@@ -281,4 +310,5 @@ def set_at_counter(deps: CaseDeps, officer: Officer, case_id: str, code: str, at
     events.append(CaseEvent("item_at_counter", now, officer.actor, {"item": code, "at_counter": at_counter}))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.CASE_UPDATE, case_id, item=code, at_counter=str(at_counter).lower())
+    _offer_if_completed(deps, officer, case, saved, f"case.{case_id}.v{saved.version}.complete")
     return saved

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.cases import Case, CaseEvent, CaseStatus, MessagePreview
     from chalicelib.domain.documents import CaseDocument
+    from chalicelib.services.calendar.ports import SlotClaim
 
 
 class CaseNotFound(DomainError):
@@ -60,8 +61,15 @@ class CaseRepository(Protocol):
         """Store a new case with its first events."""
         ...
 
-    def save(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        """Store a change, or :class:`VersionConflict` if the case changed since ``case.version``."""
+    def save(
+        self,
+        case: Case,
+        events: Iterable[CaseEvent],
+        take: SlotClaim | None = None,
+        release: SlotClaim | None = None,
+    ) -> Case:
+        """Store a change, or :class:`VersionConflict` if the case changed since ``case.version``; with ``take``,
+        take a place of a counter slot in the same write (or :class:`SlotTaken`), with ``release`` give one back."""
         ...
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:

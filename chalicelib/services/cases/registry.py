@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
+    from chalicelib.services.calendar.slots import CalendarDeps
     from chalicelib.services.cases.ports import CaseFilter, CasePage, CaseRepository, DocumentStorage
     from chalicelib.services.messages.notices import Notifier
     from chalicelib.services.messages.ports import ThreadStore
@@ -52,6 +53,7 @@ class CaseDeps:
     ]  # a fresh secure upload link for the case, and why it was issued
     thread: ThreadStore
     officers: OfficerDirectory
+    calendar: CalendarDeps
     link_seconds: int = 300
     max_document_bytes: int = 10 * 1024 * 1024
 

@@ -49,6 +49,7 @@ class Notice:
     values: Mapping[str, str]
     template: TemplateSpec
     extra_text: str = ""  # appended verbatim (e.g. an officer's note), only in free-text form
+    prefix_text: str = ""  # put first, only in free-text form (e.g. "this replaces your earlier appointment")
     template_values: Mapping[str, str] | None = None  # when the template needs other values (one-line lists)
     # The secure upload page, for notices that ask for documents: never ask for them in the chat itself.
     link: IssuedLink | None = None
@@ -84,6 +85,8 @@ class Notifier:
         language = case.applicant.language
         if self.window_open(case) and not force_template:
             body = translate(notice.text_key, language, **notice.values)
+            if notice.prefix_text:
+                body = f"{notice.prefix_text}\n\n{body}"
             if notice.extra_text:
                 body = f"{body}\n\n{notice.extra_text}"
             if notice.link is not None:
@@ -96,7 +99,7 @@ class Notifier:
             values = notice.template_values or notice.values
             parameters = tuple(template_parameter(values[name]) for name in spec.parameters)
             token = notice.link.token if notice.link is not None else None
-            content = Template(spec.name, spec.language_code(language), parameters, token)
+            content = Template(spec.name, spec.language_code(language), parameters, token, spec.quick_reply)
         return OutboundMessage(
             outbound_id, applicant_ref(case), content, purpose=notice.template.name, case_id=case.case_id, author=author
         )

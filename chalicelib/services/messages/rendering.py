@@ -14,6 +14,9 @@ from chalicelib.domain.upload_links import without_tokens
 from chalicelib.i18n import translate
 from chalicelib.i18n.languages import from_meta_code
 
+# The catalogue key of each template's quick-reply button text (registered with the template in WhatsApp Manager).
+QUICK_REPLIES = {"sportello_scegli_appuntamento": "template.button.choose_visit"}
+
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
@@ -49,5 +52,9 @@ def _template(template: Template) -> Rendered:
     text = translate(f"template.{template.name}.body", language)
     for number, value in enumerate(template.body_parameters, start=1):
         text = text.replace(f"{{{{{number}}}}}", value)
-    buttons = (translate("template.button.secure_page", language),) if template.url_button_parameter else ()
+    buttons: tuple[str, ...] = (
+        (translate("template.button.secure_page", language),) if template.url_button_parameter else ()
+    )
+    if template.quick_reply_payload:
+        buttons += (translate(QUICK_REPLIES.get(template.name, "template.button.choose_visit"), language),)
     return Rendered(text, buttons)

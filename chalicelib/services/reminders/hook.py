@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.cases import Case, CaseEvent, MessagePreview
     from chalicelib.domain.documents import CaseDocument
+    from chalicelib.services.calendar.ports import SlotClaim
     from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CasePage, CaseRepository
     from chalicelib.services.reminders.schedule import SchedulerDeps
 
@@ -41,8 +42,14 @@ class SchedulingCases:
     def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
         return self._follow(self.inner.add(case, events))
 
-    def save(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        return self._follow(self.inner.save(case, events))
+    def save(
+        self,
+        case: Case,
+        events: Iterable[CaseEvent],
+        take: SlotClaim | None = None,
+        release: SlotClaim | None = None,
+    ) -> Case:
+        return self._follow(self.inner.save(case, events, take, release))
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
         self.inner.add_events(case_id, events)

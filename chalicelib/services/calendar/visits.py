@@ -1,0 +1,112 @@
+"""What the applicant reads about the counter visit: the free times to choose from, the booking, its replacement.
+
+Inside the 24-hour window the free times come as a list to tap (at most ten rows, the day and time in their language
+and the office's clock); outside it an approved template whose quick-reply button asks for that list. Every text
+comes from the catalogues; a booking's confirmation names the originals to bring.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.calendar import WEEKDAYS, slot_key
+from chalicelib.domain.outbound import LIST_ROWS_MAX, ListMenu, ListRow, ListSection, OutboundMessage
+from chalicelib.domain.templates import APPOINTMENT_BOOKED, APPOINTMENT_MOVED, CHOOSE_VISIT, OFFICE_MESSAGE
+from chalicelib.i18n import translate
+from chalicelib.services.calendar.slots import calendar_of, next_free
+from chalicelib.services.messages.notices import Notice, applicant_ref
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from chalicelib.domain.actors import Actor
+    from chalicelib.domain.calendar import FreeSlot
+    from chalicelib.domain.cases import Appointment, Case
+    from chalicelib.services.calendar.slots import CalendarDeps
+    from chalicelib.services.messages.messenger import SendOutcome
+    from chalicelib.services.messages.notices import Notifier
+
+SLOT_PREFIX = "slot."
+CHOOSE = "visit.choose"  # the template's quick reply, and the "change time" button
+CHANGE = "visit.move"
+CANCEL = "visit.cancel"
+ROW_TITLE_MAX = 24
+
+
+def day_and_date(at: datetime, language: str) -> str:
+    """``giovedì 10/12``: the weekday in the applicant's language and the day, as the office writes dates."""
+    return f"{translate(f'day.{WEEKDAYS[at.weekday()]}', language)} {at.strftime('%d/%m')}"
+
+
+def slot_title(at: datetime, language: str) -> str:
+    """A list row's title: the day and the time (within WhatsApp's 24 characters, the time always kept)."""
+    time = at.strftime("%H:%M")
+    day = day_and_date(at, language)
+    room = ROW_TITLE_MAX - len(time) - 1
+    return f"{day if len(day) <= room else day[: room - 1] + '…'} {time}"
+
+
+def slot_menu(slots: list[FreeSlot], place: str, language: str, intro: str = "") -> ListMenu:
+    """The free times as a list to tap (the first ten)."""
+    rows = tuple(ListRow(f"{SLOT_PREFIX}{slot_key(s.at)}", slot_title(s.at, language)) for s in slots[:LIST_ROWS_MAX])
+    body = translate("conv.visit.body", language, place=place)
+    body = f"{intro}\n\n{body}" if intro else body
+    section = ListSection(translate("conv.visit.section", language)[:24], rows)
+    return ListMenu(body[:1024], translate("conv.visit.button", language)[:20], (section,))
+
+
+def offer_menu(deps: CalendarDeps, case: Case, language: str, intro: str = "") -> ListMenu | None:
+    """The next free times for ``case`` as a list, or None when there are none to offer."""
+    calendar = calendar_of(deps, case.office)
+    slots = next_free(deps, calendar, LIST_ROWS_MAX)
+    if not slots:
+        return None
+    return slot_menu(slots, deps.office(case.office).appointment_place, language, intro)
+
+
+def offer_visit(
+    deps: CalendarDeps, notifier: Notifier, case: Case, outbound_id: str, *, author: Actor, intro: str = ""
+) -> SendOutcome:
+    """Invite the applicant to choose their visit: the list inside the window, the template outside it; without a
+    free time, tell them the office will write with one (the case waits in the officers' inbox)."""
+    language = case.applicant.language
+    if notifier.window_open(case):
+        menu = offer_menu(deps, case, language, intro)
+        if menu is not None:
+            message = OutboundMessage(
+                outbound_id, applicant_ref(case), menu, purpose="visit_offer", case_id=case.case_id, author=author
+            )
+            return notifier.messenger.send_once(message)
+    elif next_free(deps, calendar_of(deps, case.office), 1):
+        notice = Notice("conv.visit.body", {"place": "", "case_ref": case.case_id}, CHOOSE_VISIT)
+        return notifier.send(case, notice, outbound_id, force_template=True, author=author)
+    notice = Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
+    return notifier.send(case, notice, outbound_id, author=author)
+
+
+def originals(case: Case, language: str) -> str:
+    """The originals to bring to the counter, in the applicant's language."""
+    codes = case.checklist.counter_codes()
+    titles = ", ".join(translate(f"document.{code}.title", language) for code in codes)
+    return titles or translate("notice.nothing_else", language)
+
+
+def booked_notice(case: Case, previous: Appointment | None) -> Notice:
+    """The booking's confirmation: day, time, place, the originals; and the time it replaces, if any."""
+    appointment = case.appointment
+    assert appointment is not None  # a booked case has its appointment
+    language = case.applicant.language
+    values = {
+        "case_ref": case.case_id,
+        "date": appointment.at.strftime("%d/%m/%Y"),
+        "time": appointment.at.strftime("%H:%M"),
+        "place": appointment.place,
+        "originals": originals(case, language),
+    }
+    if previous is None:
+        return Notice("notice.appointment", values, APPOINTMENT_BOOKED)
+    old = {"old_date": previous.at.strftime("%d/%m/%Y"), "old_time": previous.at.strftime("%H:%M")}
+    replaced = translate("notice.appointment_replaced", language, **old)
+    return Notice(
+        "notice.appointment", values, APPOINTMENT_MOVED, template_values={**values, **old}, prefix_text=replaced
+    )
