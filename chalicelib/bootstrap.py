@@ -198,6 +198,7 @@ class Container:
             region_of=phone_region,
             clock_ms=now_ms,
             issue_link=self.issue_link,
+            calendar=self.calendar_deps,
             max_mb=self.settings.max_document_bytes // (1024 * 1024),
         )
 

@@ -32,6 +32,7 @@ class Command(StrEnum):
     START = "start"
     HELP = "help"
     LINK = "link"  # a fresh secure upload link
+    VISIT = "visit"  # the counter appointment: choose it, see it, move or cancel it
 
 
 HANDOFF_ACK_EVERY_MS = 24 * 60 * 60 * 1000  # "an officer will reply" at most once per day of conversation

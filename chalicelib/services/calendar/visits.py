@@ -7,10 +7,20 @@ comes from the catalogues; a booking's confirmation names the originals to bring
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.calendar import WEEKDAYS, slot_key
-from chalicelib.domain.outbound import LIST_ROWS_MAX, ListMenu, ListRow, ListSection, OutboundMessage
+from chalicelib.domain.outbound import (
+    LIST_ROWS_MAX,
+    Buttons,
+    ListMenu,
+    ListRow,
+    ListSection,
+    OutboundMessage,
+    ReplyButton,
+    Text,
+)
 from chalicelib.domain.templates import APPOINTMENT_BOOKED, APPOINTMENT_MOVED, CHOOSE_VISIT, OFFICE_MESSAGE
 from chalicelib.i18n import translate
 from chalicelib.services.calendar.slots import calendar_of, next_free
@@ -58,7 +68,9 @@ def slot_menu(slots: list[FreeSlot], place: str, language: str, intro: str = "")
 def offer_menu(deps: CalendarDeps, case: Case, language: str, intro: str = "") -> ListMenu | None:
     """The next free times for ``case`` as a list, or None when there are none to offer."""
     calendar = calendar_of(deps, case.office)
-    slots = next_free(deps, calendar, LIST_ROWS_MAX)
+    # Only times the applicant could still move: at least the office's change limit ahead.
+    earliest = calendar.local_now(deps.clock_ms()) + timedelta(hours=calendar.change_hours)
+    slots = next_free(deps, calendar, LIST_ROWS_MAX, after=earliest)
     if not slots:
         return None
     return slot_menu(slots, deps.office(case.office).appointment_place, language, intro)
@@ -77,7 +89,7 @@ def offer_visit(
                 outbound_id, applicant_ref(case), menu, purpose="visit_offer", case_id=case.case_id, author=author
             )
             return notifier.messenger.send_once(message)
-    elif next_free(deps, calendar_of(deps, case.office), 1):
+    elif offer_menu(deps, case, language) is not None:
         notice = Notice("conv.visit.body", {"place": "", "case_ref": case.case_id}, CHOOSE_VISIT)
         return notifier.send(case, notice, outbound_id, force_template=True, author=author)
     notice = Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
@@ -89,6 +101,34 @@ def originals(case: Case, language: str) -> str:
     codes = case.checklist.counter_codes()
     titles = ", ".join(translate(f"document.{code}.title", language) for code in codes)
     return titles or translate("notice.nothing_else", language)
+
+
+def booked_text(case: Case, previous: Appointment | None) -> Text:
+    """The booking's confirmation as a chat reply (the applicant just wrote: the window is open)."""
+    notice = booked_notice(case, previous)
+    body = translate(notice.text_key, case.applicant.language, **notice.values)
+    return Text(f"{notice.prefix_text}\n\n{body}" if notice.prefix_text else body)
+
+
+def current_visit(case: Case, may_change: bool) -> Buttons | Text:
+    """The applicant's appointment, with buttons to move or cancel it while they still may."""
+    appointment = case.appointment
+    assert appointment is not None  # only asked of a booked case
+    language = case.applicant.language
+    body = translate(
+        "conv.visit.current",
+        language,
+        date=day_and_date(appointment.at, language) + appointment.at.strftime("/%Y"),
+        time=appointment.at.strftime("%H:%M"),
+        place=appointment.place,
+    )
+    if not may_change:
+        return Text(body)
+    buttons = (
+        ReplyButton(CHANGE, translate("conv.visit.change_button", language)[:20]),
+        ReplyButton(CANCEL, translate("conv.visit.cancel_button", language)[:20]),
+    )
+    return Buttons(body[:1024], buttons)
 
 
 def booked_notice(case: Case, previous: Appointment | None) -> Notice:

@@ -23,7 +23,8 @@ from chalicelib.i18n import available_languages, translate
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
 from chalicelib.i18n.languages import language as chat_language
-from chalicelib.services.chat import replies
+from chalicelib.services.calendar import visits
+from chalicelib.services.chat import replies, visit
 from chalicelib.services.chat.documents import assign_pending, receive_file
 from chalicelib.services.chat.turn import ChatDeps, Turn
 from chalicelib.services.messages.notices import link_text
@@ -31,6 +32,8 @@ from chalicelib.services.messages.ports import InboundFiling
 from chalicelib.services.uploads.page import wanted_items
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chalicelib.domain.cases import Case
     from chalicelib.domain.inbound import InboundMessage
 
@@ -129,7 +132,20 @@ def _choice(reply_id: str, turn: Turn, deps: ChatDeps) -> None:
         _greet(turn, deps)
     elif kind == "item":
         assign_pending(value, turn, deps)
-    elif reply_id == replies.INFO_CONTACTS:
+    elif kind == "slot":
+        visit.book(value, turn, deps)
+    elif reply_id in (visits.CHOOSE, visits.CHANGE):
+        visit.choose(turn, deps)
+    elif reply_id == visits.CANCEL:
+        visit.cancel(turn, deps)
+    else:
+        _information(reply_id, turn, deps)
+
+
+def _information(reply_id: str, turn: Turn, deps: ChatDeps) -> None:
+    """A choice in the information menus: contacts, permit types, procedures, my application."""
+    kind, _, value = reply_id.partition(".")
+    if reply_id == replies.INFO_CONTACTS:
         turn.replies.append(replies.contacts(deps.office(_office_code(turn, deps)), turn.language))
     elif reply_id == replies.INFO_PERMITS:
         turn.replies.append(replies.permits_menu(deps.catalogue(), turn.language))
@@ -199,14 +215,8 @@ def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
     elif command is Command.LANGUAGE:
         turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_LANGUAGE)
         turn.replies.append(replies.language_menu(turn.language))
-    elif command is Command.STATUS:
-        _status(turn, deps)
-    elif command is Command.INFO:
-        turn.replies.append(replies.info_menu(turn.language))
-    elif command is Command.HELP:
-        turn.say("conv.help")
-    elif command is Command.LINK:
-        _link(turn, deps)
+    elif command is not None:
+        _ANSWERS[command](turn, deps)
     elif turn.case is None:
         _greet(turn, deps)
     else:
@@ -215,6 +225,16 @@ def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
         if turn.conversation.needs_handoff_ack(now):
             turn.conversation = replace(turn.conversation, handoff_acknowledged_at_ms=now)
             turn.say("conv.handoff")
+
+
+# The commands that only answer (the others change the conversation itself, above).
+_ANSWERS: dict[Command, Callable[[Turn, ChatDeps], None]] = {
+    Command.STATUS: _status,
+    Command.INFO: lambda turn, deps: turn.replies.append(replies.info_menu(turn.language)),
+    Command.HELP: lambda turn, deps: turn.say("conv.help"),
+    Command.LINK: _link,
+    Command.VISIT: visit.visit_command,
+}
 
 
 def _preview(message: InboundMessage) -> MessagePreview:

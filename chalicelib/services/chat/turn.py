@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.outbound import Content
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.offices import Office
+    from chalicelib.services.calendar.slots import CalendarDeps
     from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.chat.media_intake import MediaIntake
     from chalicelib.services.chat.ports import ConversationStore
@@ -38,6 +39,7 @@ class ChatDeps:
     region_of: Callable[[str], str | None]  # the phone number's country, to guess a language
     clock_ms: Callable[[], int]
     issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link ("link" command)
+    calendar: CalendarDeps  # the counter visit: free times, booking
     max_mb: int = 10
 
 
