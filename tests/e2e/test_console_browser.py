@@ -253,7 +253,8 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
     # Book the counter visit: the phone receives the appointment; the case leaves the inbox.
     visit = counter_day(7)
     before = _last(system, phone)
-    page.locator("#visit-at").fill(f"{visit.isoformat()}T09:30")
+    page.locator("#visit-day").select_option(visit.isoformat())
+    page.locator(".slot-times button", has_text="09:30").click()
     page.get_by_role("button", name=it("console.visit.book")).click()
     _phone_receives(system, phone, before, lambda m: "09:30" in str(m))
     page.locator(".appointment").wait_for()
@@ -261,6 +262,19 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
         "id => ![...document.querySelectorAll('.inbox-row')].some(r => r.textContent.includes(id))", arg=case_id
     )
     desk.shot("5-booked")
+
+    # The counter's day: the visit is listed; the applicant came; the case moves to the counter stage.
+    page.get_by_role("link", name=it("console.day.nav")).click()
+    page.locator("#day-date").fill(visit.isoformat())
+    page.locator("#day-date").dispatch_event("change")
+    row = page.locator(".day-table tr", has_text=case_id)
+    row.wait_for()
+    assert "09:30" in row.inner_text() and "Mei Lin" in row.inner_text()
+    desk.shot("6-day")
+    row.get_by_role("button", name=it("console.visit.attended"), exact=True).click()
+    row.get_by_text(it("console.visit.came")).wait_for()
+    row.get_by_role("link", name=case_id).click()
+    page.locator(".case-header .badge", has_text=it("console.status.at_counter")).wait_for()
 
     # The English console, and the history names the people who acted.
     page.get_by_role("button", name=it("console.side.history")).click()
@@ -270,10 +284,10 @@ def test_an_officer_works_a_case_from_the_inbox_to_the_booked_visit(
     page.get_by_role("button", name="English").click()
     page.wait_for_selector(f"text={translate('console.inbox.title', 'en')}")
     time.sleep(0.5)
-    desk.shot("6-english")
+    desk.shot("7-english")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright: the columns stack
     time.sleep(0.5)
-    desk.shot("7-tablet")
+    desk.shot("8-tablet")
 
     desk.check_api_answers()
     assert desk.problems == [], "\n".join(desk.problems)

@@ -105,6 +105,7 @@ def _css_classes() -> set[str]:
 HOOKS = {
     *("appointment", "booking-form", "checklist", "counter-toggle", "document-preview", "empty-case", "history"),
     *("inbox-empty", "inbox-name", "inbox-panel", "inbox-row", "kind", "message-in", "request-form", "review", "who"),
+    *("day-list", "day-view", "slot-picker", "visit"),
 }
 
 

@@ -3,7 +3,7 @@
 
 import { request } from "./api.js";
 import { officer } from "./auth.js";
-import { actorLabel, announce, config, errorText, fill, h, icon, localWhen, t, tOr, when } from "./dom.js";
+import { actorLabel, announce, config, errorText, fill, h, icon, localDay, localWhen, t, tOr, when } from "./dom.js";
 import { permitName } from "./inbox.js";
 import { mountThread } from "./thread.js";
 
@@ -291,31 +291,139 @@ export function mountCase(panel, caseId, changed) {
   }
 
   function bookingForm() {
-    const at = h("input", { type: "datetime-local", class: "form-control", id: "visit-at", required: true, step: "900" });
-    const place = h("input", { type: "text", class: "form-control", id: "visit-place", maxlength: "300" });
-    const override = me.role === "supervisor" ? h("input", { type: "text", class: "form-control", id: "visit-override", maxlength: "500" }) : null;
+    const c = current;
+    const box = h("div", { class: "mt-3 visit" }, h("h3", { class: "h6", id: "visit-title" }, t("console.visit.title")));
+    if (c.status === "appointment_booked" && c.appointment) {
+      box.append(
+        h(
+          "div",
+          { class: "d-flex flex-wrap gap-2 mb-2" },
+          h("button", { type: "button", class: "btn btn-success btn-sm", onclick: () => act("PATCH", "/appointment", { attended: true }, t("console.visit.marked_attended")) }, icon("it-check", "icon-white me-1"), t("console.visit.attended")),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-outline-danger btn-sm",
+              onclick: () => confirm(t("console.visit.missed_confirm")) && act("PATCH", "/appointment", { attended: false }, t("console.visit.marked_missed")),
+            },
+            t("console.visit.missed"),
+          ),
+        ),
+        h("p", { class: "small text-muted mb-1" }, t("console.visit.move_help")),
+      );
+    }
+    if (!c.complete && me.role !== "supervisor") {
+      box.append(h("p", { class: "small text-muted" }, t("console.visit.incomplete")));
+      return box;
+    }
+    box.append(slotPicker());
+    return box;
+  }
+
+  function slotPicker() {
+    let chosen = null;
+    const daySelect = h("select", { class: "form-select form-select-sm", id: "visit-day" });
+    const times = h("div", { class: "slot-times d-flex flex-wrap gap-1 my-2", role: "group", "aria-labelledby": "visit-day-label" });
+    const place = h("input", { type: "text", class: "form-control form-control-sm", id: "visit-place", maxlength: "300" });
+    const override = me.role === "supervisor" ? h("input", { type: "text", class: "form-control form-control-sm", id: "visit-override", maxlength: "500" }) : null;
+    const submit = h("button", { type: "submit", class: "btn btn-primary btn-sm", disabled: true }, icon("it-calendar", "icon-white me-1"), t("console.visit.book"));
+    const picker = h("div", { class: "slot-picker" }, h("p", { class: "small" }, t("console.loading")));
+    let byDay = new Map();
+
+    function drawTimes() {
+      const slots = byDay.get(daySelect.value) || [];
+      fill(
+        times,
+        slots.map((slot) =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: `btn btn-sm ${slot.at === chosen ? "btn-primary" : "btn-outline-primary"} slot`,
+              "aria-pressed": String(slot.at === chosen),
+              disabled: slot.free < 1 && !override,
+              title: t("console.visit.free", { n: slot.free, places: slot.places }),
+              onclick: () => {
+                chosen = slot.at;
+                submit.disabled = false;
+                drawTimes();
+              },
+            },
+            `${slot.at.slice(11)} (${slot.free})`,
+          ),
+        ),
+      );
+    }
+
+    function show(slots) {
+      byDay = new Map();
+      for (const slot of slots) {
+        const day = slot.at.slice(0, 10);
+        if (!byDay.has(day)) byDay.set(day, []);
+        byDay.get(day).push(slot);
+      }
+      fill(
+        daySelect,
+        [...byDay.entries()].map(([day, list]) =>
+          h("option", { value: day }, t("console.visit.day_option", { day: localDay(day), n: list.reduce((sum, s) => sum + s.free, 0) })),
+        ),
+      );
+      drawTimes();
+    }
+
     const form = h(
       "form",
       {
         class: "booking-form",
-        onsubmit: (event) => {
+        onsubmit: async (event) => {
           event.preventDefault();
-          if (!at.value) {
-            at.focus();
-            return;
-          }
-          const body = { at: at.value, place: place.value.trim() || null };
+          if (!chosen) return;
+          const body = { at: chosen, place: place.value.trim() || null };
           if (override?.value.trim()) body.override_reason = override.value.trim();
-          act("POST", "/appointment", body, t("console.visit.booked"));
+          try {
+            await withRetry(() => request("POST", `/api/cases/${encodeURIComponent(caseId)}/appointment`, body));
+            announce(t("console.visit.booked"), "ok");
+            await load();
+            thread?.refresh();
+            changed();
+          } catch (error) {
+            const alternatives = error.body?.error?.next_free;
+            announce(errorText(error), "error");
+            if (alternatives?.length) {
+              chosen = null;
+              submit.disabled = true;
+              show(alternatives);
+            }
+          }
         },
       },
-      field("visit-at", t("console.visit.at"), at),
+      h("label", { class: "form-label small mb-1", for: "visit-day", id: "visit-day-label" }, t("console.visit.day")),
+      daySelect,
+      times,
       field("visit-place", t("console.visit.place"), place, t("console.visit.place_help")),
       override ? field("visit-override", t("console.visit.override"), override, t("console.visit.override_help")) : null,
-      h("button", { type: "submit", class: "btn btn-primary btn-sm" }, icon("it-calendar", "icon-white me-1"), t("console.visit.book")),
+      submit,
     );
-    return h("div", { class: "mt-3" }, h("h3", { class: "h6" }, t("console.visit.title")), current.complete || me.role === "supervisor" ? form : h("p", { class: "small text-muted" }, t("console.visit.incomplete")));
+    daySelect.addEventListener("change", () => {
+      chosen = null;
+      submit.disabled = true;
+      drawTimes();
+    });
+    const today = new Date().toISOString().slice(0, 10);
+    const last = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+    request("GET", `/api/calendar/slots?from=${today}&to=${last}`)
+      .then((answer) => {
+        if (!answer.configured) fill(picker, h("p", { class: "small text-muted" }, t("console.visit.not_configured")));
+        else if (!answer.slots.length) fill(picker, h("p", { class: "small text-muted" }, t("console.visit.no_slots")));
+        else {
+          fill(picker, form);
+          show(answer.slots);
+        }
+      })
+      .catch((error) => fill(picker, h("p", { class: "small text-danger" }, errorText(error))));
+    return picker;
   }
+
 
   // One viewer per document, kept across redraws while its link is fresh: a refresh of the screen neither reloads
   // the file nor loses the officer's place in a long PDF.

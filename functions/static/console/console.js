@@ -5,6 +5,7 @@ import { request, whenSignedOut } from "./api.js";
 import { completeSignIn, configured, forget, officer, signIn, signOut } from "./auth.js";
 import { announce, config, errorText, fill, h, icon, language, setLanguage, setOfficeZone, t } from "./dom.js";
 import { mountCase } from "./casepanel.js";
+import { mountDay } from "./day.js";
 import { mountInbox } from "./inbox.js";
 
 const app = document.getElementById("app");
@@ -133,11 +134,22 @@ function workspace(who) {
     route();
   }
 
+  function showDay(day) {
+    const target = `#/day/${day}`;
+    if (location.hash !== target) history.pushState(null, "", target);
+    route();
+  }
+
   function route() {
     const match = /^#\/case\/(.+)$/.exec(location.hash);
+    const dayMatch = /^#\/day\/(\d{4}-\d{2}-\d{2})?$/.exec(location.hash);
     mounted?.stop();
     mounted = null;
-    if (match) {
+    if (dayMatch) {
+      inbox?.select(null);
+      mounted = mountDay(casePanel, dayMatch[1], open, showDay);
+      document.title = `${t("console.day.nav")} · ${t("console.title")}`;
+    } else if (match) {
       const caseId = decodeURIComponent(match[1]);
       inbox?.select(caseId);
       mounted = mountCase(casePanel, caseId, () => inbox?.refresh());
@@ -171,7 +183,20 @@ function workspace(who) {
     h("div", { id: "status-bar", class: "status-bar", role: "status", "aria-live": "polite", hidden: true }),
     h("div", { class: "console-grid" }, aside, main),
   );
-  fill(aside, findForm(open), inboxPanel, newCaseForm(open));
+  const dayLink = h(
+    "a",
+    {
+      href: "#/day/",
+      class: "btn btn-outline-primary btn-sm mb-3 w-100",
+      onclick: (event) => {
+        event.preventDefault();
+        showDay(new Intl.DateTimeFormat("en-CA", { timeZone: office?.timezone || "Europe/Rome" }).format(new Date()));
+      },
+    },
+    icon("it-calendar", "me-1"),
+    t("console.day.nav"),
+  );
+  fill(aside, findForm(open), dayLink, inboxPanel, newCaseForm(open));
   inbox = mountInbox(inboxPanel, open);
   window.addEventListener("popstate", route);
   route();

@@ -102,6 +102,13 @@ export function localWhen(local) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(moment);
 }
 
+/** An office-local day ("2026-12-10") as "giovedì 10 dicembre". */
+export function localDay(day) {
+  const [year, month, dayOfMonth] = day.split("-").map(Number);
+  const moment = new Date(Date.UTC(year, month - 1, dayOfMonth));
+  return new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" }).format(moment);
+}
+
 /** A waiting time: "45 min", "3 h 5 min", "2 g". */
 export function duration(seconds) {
   const minutes = Math.floor(seconds / 60);

@@ -1,7 +1,7 @@
 // The inbox: the office's cases that wait for an officer, the longest wait first, refreshed without a reload.
 
 import { ApiError, request } from "./api.js";
-import { announce, config, duration, fill, h, icon, language, t } from "./dom.js";
+import { announce, config, duration, fill, h, icon, language, localWhen, t } from "./dom.js";
 
 const REFRESH_MS = 15000;
 const FILTERS = [
@@ -49,6 +49,7 @@ function row(item, selected, open) {
       h("span", { class: "d-block small" }, `${item.id} · ${permitName(item.permit_type)} · ${item.language}`),
       h("span", { class: "d-block mt-1" }, item.reasons.map(reasonBadge)),
       preview ? h("span", { class: "d-block small inbox-preview mt-1", dir: "auto" }, `“${preview}”`) : null,
+      item.appointment ? h("span", { class: "d-block small mt-1" }, t("console.inbox.visit", { when: localWhen(item.appointment.at) })) : null,
       h(
         "span",
         { class: "d-block small mt-1 inbox-assigned" },
