@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from bench import reminder_sweep, upload_page, webhook_ack, workspace
+from bench import booking, reminder_sweep, upload_page, webhook_ack, workspace
 from bench.environment import local_aws
 
 
@@ -27,6 +27,8 @@ def main() -> None:
         upload_page.report(upload_page.run(local))
         print("\n### Officers' workspace reads (`python -m bench`)\n")
         workspace.report(workspace.run(local))
+        print("\n### Counter visit booking (`python -m bench`)\n")
+        booking.report(booking.run(local))
         print("\n### Reminder sweep (`python -m bench`)\n")
         reminder_sweep.report(reminder_sweep.run(local))
 

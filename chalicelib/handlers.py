@@ -61,7 +61,14 @@ def refresh_waiting_times() -> dict[str, int]:
     from chalicelib.offices import offices
     from chalicelib.services.public_info import refresh_waiting_times as refresh
 
+    from chalicelib.services.calendar.slots import calendar_of, next_free
+
     c = container()
+
+    def first_free(office: str) -> str | None:
+        slots = next_free(c.calendar_deps, calendar_of(c.calendar_deps, office), 1)
+        return slots[0].at.isoformat(timespec="minutes") if slots else None
+
     written = refresh(
         c.cases,
         c.summaries,
@@ -69,6 +76,7 @@ def refresh_waiting_times() -> dict[str, int]:
         now_ms(),
         window_days=c.settings.waiting_window_days,
         minimum=c.settings.waiting_minimum_cases,
+        next_free=first_free,
     )
     return {"offices": written}
 

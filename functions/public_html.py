@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 from html import escape
 from typing import Any
 
+from chalicelib.domain.calendar import WEEKDAYS
 from chalicelib.i18n import translate
 from chalicelib.i18n.languages import language as chat_language
 from chalicelib.i18n.languages import languages
@@ -147,13 +149,22 @@ def _figure(figure: dict[str, Any], lang: str) -> str:
     return f"<p>{median}; {p90}.</p>"
 
 
+def _next_free(slot: str | None, lang: str) -> str:
+    if not slot:
+        return f"<p>{_t('info.html.no_free', lang)}</p>"
+    at = datetime.fromisoformat(slot)
+    weekday = translate(f"day.{WEEKDAYS[at.weekday()]}", lang)
+    return f"<p><strong>{_t('info.html.next_free', lang, date=f'{weekday} {at:%d/%m/%Y}')}</strong></p>"
+
+
 def waiting_page(data: dict[str, Any]) -> str:
     """``/info/waiting-times`` as a page."""
     lang = data["language"]
     title = translate("info.html.waiting", lang)
     if data["overall"] is None:
         return _page(lang, title, f"<p class=note>{escape(data['note'])}</p>", "/info/waiting-times")
-    blocks = [f"<p class=note>{_t('info.html.window', lang, days=str(data['window_days']))}</p>"]
+    blocks = [_next_free(data.get("next_free_slot"), lang)]
+    blocks.append(f"<p class=note>{_t('info.html.window', lang, days=str(data['window_days']))}</p>")
     stages = [(translate("info.html.overall", lang), data["overall"])]
     stages += [(stage["name"], stage) for stage in data["by_permit_type"].values()]
     for name, stage in stages:

@@ -14,7 +14,7 @@ from chalicelib.domain.waiting_times import summarise
 from chalicelib.i18n import translate
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from chalicelib.domain.cases import Case
     from chalicelib.domain.catalogue import Catalogue, PermitType, ProcedureSpec
@@ -156,14 +156,22 @@ def waiting_times_id(office: str) -> str:
 
 
 def refresh_waiting_times(
-    cases: RecentCases, summaries: SummaryStore, offices: Iterable[str], now_ms: int, *, window_days: int, minimum: int
+    cases: RecentCases,
+    summaries: SummaryStore,
+    offices: Iterable[str],
+    now_ms: int,
+    *,
+    window_days: int,
+    minimum: int,
+    next_free: Callable[[str], str | None] = lambda office: None,
 ) -> int:
-    """Recompute every office's waiting times (the schedule's job); returns how many offices were written."""
+    """Recompute every office's waiting times and its next free counter slot (office-local ``YYYY-MM-DDTHH:MM``)
+    (the schedule's job); returns how many offices were written."""
     written = 0
     for office in offices:
         since = now_ms - window_days * 24 * 60 * 60 * 1000
         summary = summarise(office, cases.updated_since(office, since), now_ms, window_days, minimum)
-        summaries.put(waiting_times_id(office), asdict(summary), now_ms)
+        summaries.put(waiting_times_id(office), {**asdict(summary), "next_free_slot": next_free(office)}, now_ms)
         written += 1
     return written
 
@@ -191,6 +199,7 @@ def waiting_times_view(office: str, summary: dict[str, Any] | None, language: st
             "office": office,
             "language": language,
             "computed_at": None,
+            "next_free_slot": None,
             "window_days": None,
             "overall": None,
             "by_permit_type": {},
@@ -207,6 +216,7 @@ def waiting_times_view(office: str, summary: dict[str, Any] | None, language: st
         "office": office,
         "language": language,
         "computed_at": computed.replace("+00:00", "Z"),
+        "next_free_slot": summary.get("next_free_slot"),
         "window_days": summary["window_days"],
         "minimum_cases": summary["minimum_cases"],
         "overall": _stage(summary["overall"]),

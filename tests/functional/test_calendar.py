@@ -187,3 +187,20 @@ def test_completing_the_checklist_offers_the_free_times(api: Api, container: Con
     assert isinstance(offer, ListMenu) and 1 <= len(offer.sections[0].rows) <= 10
     assert all(row.id.startswith("slot.") and len(row.title) <= 24 for row in offer.sections[0].rows)
     assert json.dumps(offer.sections[0].rows[0].title, ensure_ascii=False)  # the day in the applicant's language
+
+
+def test_the_public_waiting_times_name_the_next_free_counter_slot(
+    api: Api, container: Container, client: Client
+) -> None:
+    from chalicelib import handlers
+
+    handlers.refresh_waiting_times()
+    assert json.loads(client.http.get("/info/waiting-times?lang=en").body)["next_free_slot"] is None  # no hours
+    open_counter(container)
+    handlers.refresh_waiting_times()
+    answer = json.loads(client.http.get("/info/waiting-times?lang=en").body)
+    first = api("get", "/api/calendar/slots")[1]["slots"][0]["at"]
+    assert answer["next_free_slot"] == first
+    page = client.http.get("/info/waiting-times?lang=ar", headers={"Accept": "text/html"}).body.decode()
+    assert translate("info.html.next_free", "ar", date="").split("{")[0][:10] in page
+    assert f"{first[8:10]}/{first[5:7]}/{first[:4]}" in page
