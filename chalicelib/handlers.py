@@ -59,9 +59,8 @@ def refresh_waiting_times() -> dict[str, int]:
     """The scheduled aggregation behind ``GET /info/waiting-times``: one small summary per office."""
     from chalicelib.bootstrap import now_ms
     from chalicelib.offices import offices
-    from chalicelib.services.public_info import refresh_waiting_times as refresh
-
     from chalicelib.services.calendar.slots import calendar_of, next_free
+    from chalicelib.services.public_info import refresh_waiting_times as refresh
 
     c = container()
 

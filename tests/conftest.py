@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -113,3 +114,25 @@ def officer_token() -> Callable[..., str]:
         return f"Bearer {token}"
 
     return make
+
+
+@pytest.fixture
+def serial_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process moto answers DynamoDB calls one at a time, as DynamoDB keeps its conditions (and as the local
+    system's moto server does: ``devtools/moto_server.py``). Without it, moto 5.2.5 checks a transaction's conditions
+    and writes its items in separate steps that two threads interleave, and rolls a failed transaction back over
+    another's writes: a race test would measure moto, not our conditions."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.__call__
+
+    def serial(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if ".dynamodb." not in event_name:
+            return original(self, event_name, request, **kwargs)
+        with lock:
+            return original(self, event_name, request, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", serial)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from chalice.test import Client
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.outbound import ListMenu, Template, Text
@@ -108,26 +108,6 @@ def test_a_full_slot_is_refused_with_the_next_free_ones_and_a_supervisor_may_go_
     body = {"at": at, "override_reason": "urgent departure"}
     status, answer = api("post", f"/api/cases/{late['id']}/appointment", body, token=officer_token(role="supervisor"))
     assert status == 200 and _slot(api, at) == {"at": at, "places": 1, "taken": 2, "free": 0}
-
-
-@pytest.fixture
-def serial_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process moto answers DynamoDB calls one at a time, as DynamoDB keeps its conditions (and as the local
-    system's moto server does: ``devtools/moto_server.py``). Without it, moto 5.2.5 checks a transaction's conditions
-    and writes its items in separate steps that two threads interleave, and rolls a failed transaction back over
-    another's writes: a race test would measure moto, not the booking."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.__call__
-
-    def serial(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
-        if ".dynamodb." not in event_name:
-            return original(self, event_name, request, **kwargs)
-        with lock:
-            return original(self, event_name, request, **kwargs)
-
-    monkeypatch.setattr(BotocoreStubber, "__call__", serial)
 
 
 @pytest.mark.usefixtures("serial_dynamodb")

@@ -76,6 +76,7 @@ def test_a_save_from_a_stale_read_is_refused_and_changes_nothing(repo: DynamoCas
     assert [e.actor.subject for e in repo.events("AN-AAAA2222")] == ["a"]  # the loser's event was not written either
 
 
+@pytest.mark.usefixtures("serial_dynamodb")
 def test_concurrent_saves_never_lose_an_update(repo: DynamoCaseRepository) -> None:
     repo.add(_case(), [])
     barrier, outcomes = Barrier(4), []
