@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser lint typecheck unit phone token remind bench package console-assets clean
+.PHONY: install run test browser lint typecheck unit phone token remind bench package scan deploy templates console-assets clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -19,8 +19,9 @@ run: install
 	$(BIN)/python -m devtools.local_system
 
 ## make test: lint, type-check, then every test.
-test: install browser lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+test: install browser lint typecheck scan
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/iam
+	$(BIN)/python -m pytest tests/iam -p no:cacheprovider -q
 
 ## Debian's Chromium for the browser test of the public page (installed when missing and we may: root).
 browser:
@@ -59,8 +60,42 @@ bench: install
 console-assets: install
 	$(BIN)/python -m devtools.console_assets
 
+## make package [STAGE=dev]: the deployable zip and SAM template in build/package (prod unless STAGE says otherwise).
+STAGE ?= prod
+STACK ?= sportello-$(STAGE)
 package: install
-	AWS_DEFAULT_REGION=eu-south-1 $(BIN)/chalice package --merge-template infra/resources.json build/package
+	$(BIN)/python -m infra.package --stage $(STAGE) build/package
+
+## make scan: the packaged template checked by cfn-lint and by checkov, the security scanner (in its own virtualenv,
+## requirements-scan.txt); any failed check fails it. A check failed on purpose is skipped in the resource's
+## Metadata (checkov.skip), with the reason: infra/resources.json, infra/operations.py.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+
+$(SCAN_STAMP): requirements-scan.txt
+	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	@touch $(SCAN_STAMP)
+
+scan: package $(SCAN_STAMP)
+	$(BIN)/cfn-lint build/package/sam.json
+	@out=$$(CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(SCAN_VENV)/bin/checkov --file build/package/sam.json \
+	  --framework cloudformation --skip-download --quiet --compact 2>&1) || { echo "$$out"; exit 1; }
+
+## make templates UPLOAD_PAGE_URL=https://.../u/: the WhatsApp templates to submit, one JSON per name and language.
+templates: install
+	@test -n "$(UPLOAD_PAGE_URL)" || { echo "make templates needs UPLOAD_PAGE_URL=<the stack's UploadPageUrl>"; exit 2; }
+	$(BIN)/python -m devtools.templates --upload-page-url '$(UPLOAD_PAGE_URL)' build/templates
+
+## make deploy STAGE=prod DEPLOY_BUCKET=<bucket for code> PARAMS="UploadPageUrl=... ConsoleUrl=... AuthDomainPrefix=..."
+## (needs the AWS CLI and credentials; README, "Deploying to AWS").
+deploy: package
+	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy needs DEPLOY_BUCKET=<an S3 bucket for the code>"; exit 2; }
+	aws cloudformation package --template-file build/package/sam.json --s3-bucket $(DEPLOY_BUCKET) \
+	  --output-template-file build/package/packaged.yaml
+	aws cloudformation deploy --template-file build/package/packaged.yaml --stack-name $(STACK) \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --tags sportello:stage=$(STAGE) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -7,25 +7,13 @@ middleware. ``infra/resources.json`` replaces the placeholder stream ARN with th
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from chalice.app import Chalice, Cron, Rate
 
-from chalicelib import handlers
-from functions import (
-    audit_log,
-    calendar,
-    console,
-    http,
-    officers,
-    openapi,
-    public,
-    reminders,
-    upload_links,
-    uploads,
-    webhook,
-    workspace,
-)
+from functions import entry, http, routes
+from functions.entry import FUNCTION_VARIABLE
 
 # Chalice wants a literal ARN at import time; the merge template swaps in Fn::GetAtt InboundTable.StreamArn.
 INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-inbound/stream/placeholder"
@@ -33,32 +21,33 @@ INBOUND_STREAM_ARN = "arn:aws:dynamodb:eu-south-1:000000000000:table/sportello-i
 REMINDER_QUEUE = "sportello-reminders"
 
 app = Chalice(app_name="sportello", configure_logs=False)  # our JSON logger, not a second copy
-app.register_blueprint(webhook.bp)
-app.register_blueprint(officers.bp)
-app.register_blueprint(audit_log.bp)
-app.register_blueprint(openapi.bp)
-app.register_blueprint(public.bp)
-app.register_blueprint(reminders.bp)
-app.register_blueprint(uploads.bp)
-app.register_blueprint(upload_links.bp)
-app.register_blueprint(workspace.bp)
-app.register_blueprint(console.bp)
-app.register_blueprint(calendar.bp)
+# The public function registers only the public blueprints (functions/routes.py); reading the environment is not I/O.
+for blueprint in routes.blueprints(os.environ.get(FUNCTION_VARIABLE, "")):
+    app.register_blueprint(blueprint)
+# First registered, outermost: the security headers go on whatever the other middleware answer too.
+app.register_middleware(http.security_headers, "http")
 app.register_middleware(http.framework_errors, "http")  # Chalice's own 415/405/500 in our error shape
+app.register_middleware(entry.only_own_paths, "http")  # in AWS, the public function never serves /api/*
 
 
 @app.on_dynamodb_record(stream_arn=INBOUND_STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
 def process_inbound_messages(event: Any) -> dict[str, int]:
+    from chalicelib import handlers  # here, not at import: the HTTP functions never need it
+
     return handlers.process_inbound_stream(event)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def redrive_inbound(event: Any) -> dict[str, int]:
+    from chalicelib import handlers
+
     return handlers.redrive_inbound()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def refresh_waiting_times(event: Any) -> dict[str, int]:
+    from chalicelib import handlers
+
     return handlers.refresh_waiting_times()
 
 
@@ -66,9 +55,13 @@ def refresh_waiting_times(event: Any) -> dict[str, int]:
 # itself keeps the quiet hours (20:00-08:00 Rome by default) in the office's own zone.
 @app.schedule(Cron("0/15", "6-19", "*", "*", "?", "*"))
 def sweep_reminders(event: Any) -> dict[str, int]:
+    from chalicelib import handlers
+
     return handlers.sweep_reminders()
 
 
 @app.on_sqs_message(queue=REMINDER_QUEUE, batch_size=1)
 def send_reminder(event: Any) -> dict[str, int]:
+    from chalicelib import handlers
+
     return handlers.send_reminders(event)

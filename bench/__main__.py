@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from bench import booking, reminder_sweep, upload_page, webhook_ack, workspace
+from bench import booking, cold_start, reminder_sweep, upload_page, webhook_ack, workspace
 from bench.environment import local_aws
 
 
@@ -19,6 +19,9 @@ def main() -> None:
         f"{os.cpu_count()} CPUs -->"
     )
     with local_aws() as local:
+        # First, before the others fill moto's tables: fresh processes from the built package, each its own cold start.
+        print("\n### Cold start and package size (`python -m bench`)\n")
+        cold_start.report(cold_start.run(local))
         print("\n### Webhook ack path (`python -m bench`)\n")
         webhook_ack.report(webhook_ack.run(local))
         # Before the sweep, which leaves 100,000 reminders behind: moto's Query walks a whole table, and every case

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
         ThreadStore,
     )
     from chalicelib.services.messages.process import ProcessDeps
+    from chalicelib.services.metrics import Metrics
     from chalicelib.services.officers import OfficerDirectory, SeenOfficers
+    from chalicelib.services.privacy import PrivacyContext
     from chalicelib.services.public_info import SummaryStore
     from chalicelib.services.reminders.delivery import DeliveryDeps
     from chalicelib.services.reminders.ports import ReminderStore
@@ -79,6 +81,21 @@ def reminder_policy(quiet_hours: str) -> ReminderPolicy:
     return ReminderPolicy(quiet_start=start, quiet_end=end)
 
 
+def privacy_context(settings: Settings) -> PrivacyContext:
+    """The privacy notice's links and retention periods, from the settings that set the stores' expiry."""
+    from chalicelib.adapters.dynamo.upload_links import KEEP_AFTER_EXPIRY
+    from chalicelib.services.privacy import PrivacyContext, Retention
+
+    retention = Retention(
+        inbound_days=settings.inbound_retention_days,
+        outbound_days=settings.outbound_retention_days,
+        quarantine_days=settings.quarantine_retention_days,
+        upload_link_seconds=settings.upload_link_seconds,
+        upload_link_kept_days=KEEP_AFTER_EXPIRY.days,
+    )
+    return PrivacyContext(settings.public_base_url, retention, settings.region)
+
+
 def now_ms() -> int:
     """Wall-clock time in milliseconds."""
     return int(time.time() * 1000)
@@ -90,19 +107,25 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._clients: dict[str, Any] = {}
+        self._session: Any = None
         self._lock = threading.Lock()
         from chalicelib.adapters.dynamo.models import bind_models
 
         bind_models(settings)
 
     def client(self, service: str) -> Any:
-        """A cached boto3 client (botocore honours AWS_ENDPOINT_URL, which points at moto locally)."""
+        """A cached boto3 client (botocore honours AWS_ENDPOINT_URL, which points at moto locally).
+
+        One boto3 session makes them all: a session loads endpoint data and resolves credentials once, and a cold
+        start pays for every session it builds. Clients are thread-safe; building one is not, hence the lock.
+        """
         with self._lock:
             if service not in self._clients:
-                import boto3
+                if self._session is None:
+                    import boto3
 
-                session: Any = boto3.session.Session()
-                self._clients[service] = session.client(service, region_name=self.settings.region)
+                    self._session = boto3.session.Session()
+                self._clients[service] = self._session.client(service, region_name=self.settings.region)
             return self._clients[service]
 
     @cached_property
@@ -110,6 +133,17 @@ class Container:
         from chalicelib.adapters.secrets import SecretsProvider
 
         return SecretsProvider(self.settings.whatsapp_secret_id, lambda: self.client("secretsmanager"))
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Business metrics: EMF lines on stdout in Lambda, nothing elsewhere (see ``Settings.emf_metrics``)."""
+        if not self.settings.emf_metrics:
+            from chalicelib.services.metrics import NO_METRICS
+
+            return NO_METRICS
+        from chalicelib.observability import EmfMetrics
+
+        return EmfMetrics()
 
     @cached_property
     def inbound(self) -> InboundStore:
@@ -153,7 +187,7 @@ class Container:
     def messenger(self) -> Messenger:
         from chalicelib.services.messages.messenger import Messenger
 
-        return Messenger(self.gateway, self.outbound, now_ms)
+        return Messenger(self.gateway, self.outbound, now_ms, self.metrics)
 
     @cached_property
     def ingest_deps(self) -> IngestDeps:
@@ -167,6 +201,7 @@ class Container:
             quarantine=self.quarantine,
             clock_ms=now_ms,
             executor=executor,
+            metrics=self.metrics,
         )
 
     @cached_property
@@ -185,7 +220,9 @@ class Container:
         from chalicelib.services.chat.media_intake import MediaIntake
         from chalicelib.services.chat.turn import ChatDeps
 
-        intake = MediaIntake(self.gateway, self.document_storage, self.cases, self.settings.max_document_bytes, now_ms)
+        intake = MediaIntake(
+            self.gateway, self.document_storage, self.cases, self.settings.max_document_bytes, now_ms, self.metrics
+        )
         return ChatDeps(
             conversations=DynamoConversationStore(),
             cases=self.cases,
@@ -199,8 +236,14 @@ class Container:
             clock_ms=now_ms,
             issue_link=self.issue_link,
             calendar=self.calendar_deps,
+            privacy=self.privacy,
             max_mb=self.settings.max_document_bytes // (1024 * 1024),
         )
+
+    @cached_property
+    def privacy(self) -> PrivacyContext:
+        """The privacy notice's context (the chat's link and short notice, the full notice)."""
+        return privacy_context(self.settings)
 
     @cached_property
     def cursor_key(self) -> CursorKeyProvider:
@@ -279,6 +322,7 @@ class Container:
             opted_out=DynamoConversationStore().opted_out,
             catalogue=load_catalogue,
             issue_link=self.issue_link,
+            metrics=self.metrics,
         )
 
     @cached_property
@@ -370,6 +414,7 @@ class Container:
             post_seconds=self.settings.upload_post_seconds,
             max_uses=self.settings.upload_link_max_uses,
             max_bytes=self.settings.max_document_bytes,
+            metrics=self.metrics,
         )
 
     def issue_link(self, case: Case, issued_for: LinkPurpose) -> IssuedLink:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urljoin
 
 
 class ConfigurationError(RuntimeError):
@@ -44,6 +45,16 @@ def _page_url(value: str) -> str:
     """The upload page's base address, ending in ``/`` so that the token is simply appended."""
     if not value.startswith(("https://", "http://")):
         raise ConfigurationError("UPLOAD_PAGE_URL must be an http(s) URL")
+    return value if value.endswith("/") else f"{value}/"
+
+
+def _public_base_url(value: str | None, upload_page_url: str) -> str:
+    """The public pages' base address, ending in ``/``: ``PUBLIC_BASE_URL``, else the upload page's parent
+    (``https://host/api/u/`` → ``https://host/api/``), which is where the app's public routes live too."""
+    if not value:
+        return urljoin(upload_page_url, "../")
+    if not value.startswith(("https://", "http://")):
+        raise ConfigurationError("PUBLIC_BASE_URL must be an http(s) URL")
     return value if value.endswith("/") else f"{value}/"
 
 
@@ -99,6 +110,11 @@ class Settings:
     upload_link_seconds: int = 24 * 60 * 60
     upload_post_seconds: int = 600
     upload_link_max_uses: int = 100
+    # Where the public pages (``/info…``, the privacy notice) are, for the links the chat sends.
+    public_base_url: str = "http://127.0.0.1:8000/"
+    # Business metrics as embedded-metric log lines: in Lambda only, where CloudWatch Logs reads stdout; elsewhere
+    # stdout is a terminal, a benchmark's report or a command's JSON.
+    emf_metrics: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -146,6 +162,11 @@ class Settings:
             upload_link_seconds=_int("UPLOAD_LINK_SECONDS", 24 * 60 * 60),
             upload_post_seconds=_int("UPLOAD_POST_SECONDS", 600),
             upload_link_max_uses=_int("UPLOAD_LINK_MAX_USES", 100),
+            public_base_url=_public_base_url(
+                os.environ.get("PUBLIC_BASE_URL"),
+                _page_url(os.environ.get("UPLOAD_PAGE_URL", "http://127.0.0.1:8000/u/")),
+            ),
+            emf_metrics=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),  # set by the Lambda runtime
         )
 
 

@@ -166,8 +166,10 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         os.environ.update(local_auth_environment(api, os.environ))  # the local issuer stands in for Cognito
         signin = _start_signin(stack, api, args.signin_port)
         os.environ["SIMULATOR_PORT"] = str(args.simulator_port)
-        os.environ.setdefault("WEBHOOK_URL", f"{api}/webhook")
-        os.environ.setdefault("UPLOAD_PAGE_URL", f"{api}/u/")  # the simulator shows template links with it too
+        # The upload page's address (the simulator shows template links with it too) and the public pages' base
+        # (the chat's link to the privacy notice).
+        for name, url in (("WEBHOOK_URL", "/webhook"), ("UPLOAD_PAGE_URL", "/u/"), ("PUBLIC_BASE_URL", "/")):
+            os.environ.setdefault(name, f"{api}{url}")
         from devtools.simulator.config import SimulatorConfig
         from devtools.simulator.server import start
 

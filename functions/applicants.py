@@ -8,7 +8,7 @@ import phonenumbers
 
 from chalicelib.domain.cases import CaseApplicant
 from chalicelib.i18n import available_languages
-from functions.api import InvalidInput
+from functions.inputs import InvalidInput
 
 
 def applicant_from(raw: Any) -> CaseApplicant:

@@ -9,7 +9,8 @@ from chalice.app import Blueprint, Response
 from chalicelib.bootstrap import container, now_ms
 from chalicelib.services.audit import MAX_PAGE, AuditQuery, read_audit_log
 from functions import presenters
-from functions.api import InvalidInput, answer, json_response, officer_of, page_size
+from functions.api import answer, officer_of
+from functions.inputs import InvalidInput, json_response, page_size
 
 bp = Blueprint(__name__)
 DAY_MS = 24 * 60 * 60 * 1000

@@ -12,7 +12,8 @@ from chalicelib.domain.calendar import WEEKDAYS, BlockedPeriod, CounterHours, Of
 from chalicelib.services.calendar.day import day_list
 from chalicelib.services.calendar.slots import calendar_of, closing_reason, free_slots, update_calendar
 from functions import presenters
-from functions.api import InvalidInput, answer, iso_date, json_body, json_response, officer_of
+from functions.api import answer, officer_of
+from functions.inputs import InvalidInput, iso_date, json_body, json_response
 
 bp = Blueprint(__name__)
 DEFAULT_DAYS = 14

@@ -18,21 +18,19 @@ from chalicelib.services.cases.ports import CaseFilter
 from chalicelib.services.cases.registry import RegisterCase, list_cases, register_case, view_case
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 from functions import presenters
-from functions.api import (
+from functions.api import answer, officer_language, officer_of
+from functions.applicants import applicant_from
+from functions.inputs import (
     InvalidInput,
-    answer,
     choice,
     iso_date,
     json_body,
     json_response,
     local_datetime,
-    officer_language,
-    officer_of,
     page_size,
     required_text,
     text,
 )
-from functions.applicants import applicant_from
 
 bp = Blueprint(__name__)
 MAX_PAGE = 100
@@ -50,6 +48,7 @@ def create_case() -> Response:
             pratica_number=text(body, "pratica_number", max_length=40),
             permit_expiry=iso_date(body["permit_expiry"], "permit_expiry") if body.get("permit_expiry") else None,
             assigned_officer=text(body, "assigned_officer", max_length=120),
+            variant=text(body, "variant", max_length=60),
         )
         case, outcome = register_case(container().case_deps, officer, command)
         return json_response({"case": presenters.case_json(case), "opening_message": outcome}, 201)

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.catalogue import load_catalogue
 from chalicelib.domain.errors import UnknownPermitType
 from chalicelib.i18n import DEFAULT_LANGUAGE, available_languages
 from chalicelib.observability import get_logger
 from chalicelib.offices import UnknownOffice, office
-from chalicelib.services import public_info
-from functions import public_html
 from functions.http import error_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+# The catalogue, the pages and the information services are imported in the views, not here: this module shares the
+# public function with the webhook, whose cold start Meta times and which needs none of them.
 
 bp = Blueprint(__name__)
 log = get_logger("public")
@@ -73,6 +73,8 @@ def _answer(
         return response
     except UnknownOffice:
         return error_response(404, "unknown_office", "no such office")
+    from functions.public_html import SECURITY_HEADERS
+
     html = _wants_html(request)
     body = page(data) if html else json.dumps(data, ensure_ascii=False, sort_keys=True)
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
@@ -85,9 +87,7 @@ def _answer(
     if request.headers.get("if-none-match") in (etag, f"W/{etag}"):
         return Response(body="", status_code=304, headers=headers)
     content_type = "text/html; charset=utf-8" if html else "application/json"
-    return Response(
-        body=body, status_code=200, headers={**headers, "Content-Type": content_type, **public_html.SECURITY_HEADERS}
-    )
+    return Response(body=body, status_code=200, headers={**headers, "Content-Type": content_type, **SECURITY_HEADERS})
 
 
 def _office_code(request: Request) -> str:
@@ -97,6 +97,9 @@ def _office_code(request: Request) -> str:
 
 @bp.route("/info", methods=["GET"])
 def get_office() -> Response:
+    from chalicelib.services import public_info
+    from functions import public_html
+
     request = bp.current_request
     code = _office_code(request)
     return _answer(request, lambda lang: public_info.office_info(office(code), lang), public_html.office_page)
@@ -104,12 +107,20 @@ def get_office() -> Response:
 
 @bp.route("/info/procedures", methods=["GET"])
 def get_procedures() -> Response:
+    from chalicelib.catalogue import load_catalogue
+    from chalicelib.services import public_info
+    from functions import public_html
+
     request = bp.current_request
     return _answer(request, lambda lang: public_info.procedures(load_catalogue(), lang), public_html.procedures_page)
 
 
 @bp.route("/info/procedures/{permit_type}", methods=["GET"])
 def get_procedure(permit_type: str) -> Response:
+    from chalicelib.catalogue import load_catalogue
+    from chalicelib.services import public_info
+    from functions import public_html
+
     request = bp.current_request
 
     def build(lang: str) -> dict[str, Any]:
@@ -120,6 +131,9 @@ def get_procedure(permit_type: str) -> Response:
 
 @bp.route("/info/waiting-times", methods=["GET"])
 def get_waiting_times() -> Response:
+    from chalicelib.services import public_info
+    from functions import public_html
+
     request = bp.current_request
     code = _office_code(request)
 
@@ -129,3 +143,15 @@ def get_waiting_times() -> Response:
         return public_info.waiting_times_view(code, summary, lang)
 
     return _answer(request, build, public_html.waiting_page)
+
+
+@bp.route("/info/privacy", methods=["GET"])
+def get_privacy_notice() -> Response:
+    from chalicelib.services import privacy
+    from functions import public_html
+
+    request = bp.current_request
+    code = _office_code(request)
+    return _answer(
+        request, lambda lang: privacy.notice(office(code), container().privacy, lang), public_html.privacy_page
+    )

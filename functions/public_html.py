@@ -12,8 +12,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from chalicelib.domain.calendar import WEEKDAYS
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_money, format_number, format_time_range, plural, weekdays
 from chalicelib.i18n.languages import language as chat_language
 from chalicelib.i18n.languages import languages
 
@@ -58,15 +58,18 @@ def office_page(data: dict[str, Any]) -> str:
     hours = data["counter_hours"]
     hours_html = (
         "<ul>"
-        + "".join(f"<li>{escape(', '.join(h['days']))}: {escape(h['from'])}-{escape(h['to'])}</li>" for h in hours)
+        + "".join(
+            f"<li>{escape(weekdays(h['days'], lang))}: {escape(format_time_range(h['from'], h['to'], lang))}</li>"
+            for h in hours
+        )
         + "</ul>"
         if hours
         else f"<p>{missing}</p>"
     )
     line = data["phone_line"]
-    days = ", ".join(translate(f"day.{d}", lang) for d in line["days"]) if line else ""
     line_html = (
-        f"<p>{escape(line['number'])} — {escape(days)} {escape(line['from'])}-{escape(line['to'])}</p>"
+        f"<p>{escape(line['number'])} — {escape(weekdays(line['days'], lang))}: "
+        f"{escape(format_time_range(line['from'], line['to'], lang))}</p>"
         if line
         else f"<p>{missing}</p>"
     )
@@ -93,7 +96,7 @@ def procedures_page(data: dict[str, Any]) -> str:
     return _page(lang, translate("info.html.permits", lang), f"<ul>{items}</ul>", "/info/procedures")
 
 
-def _documents(documents: list[dict[str, Any]], lang: str) -> str:
+def _documents(documents: list[dict[str, Any]], variants: dict[str, str], lang: str) -> str:
     rows = []
     for doc in documents:
         notes = []
@@ -103,19 +106,39 @@ def _documents(documents: list[dict[str, Any]], lang: str) -> str:
             notes.append(f"{_t('info.html.one_of', lang)}: {escape(doc['group_title'])}")
         if doc["condition"]:
             notes.append(f"{_t('info.html.if', lang)}: {escape(doc['condition'])}")
+        if doc["variants"]:
+            titles = " / ".join(escape(variants[code]) for code in doc["variants"])
+            notes.append(f"{_t('info.html.if', lang)}: {titles}")
         extra = f"<br><small>{' — '.join(notes)}</small>" if notes else ""
         rows.append(f"<li><strong>{escape(doc['title'])}</strong>: {escape(doc['explanation'])}{extra}</li>")
     return "<ul>" + "".join(rows) + "</ul>"
 
 
+def _euro(amount: float, lang: str) -> str:
+    """An amount of the JSON (euro, two decimals) as ``lang`` writes it."""
+    return format_money(round(amount * 100), lang)
+
+
 def _fees(fees: dict[str, Any], lang: str) -> str:
-    parts = [f"<li>{escape(c['label'])}: € {c['amount']:.2f}</li>" for c in fees["components"]]
+    parts = [f"<li>{escape(c['label'])}: {escape(_euro(c['amount'], lang))}</li>" for c in fees["components"]]
     for total in fees["totals"]:
         label = f" ({escape(total['contributo'])})" if total["contributo"] else ""
-        parts.append(f"<li><strong>{_t('info.html.total', lang)}{label}: € {total['total']:.2f}</strong></li>")
+        amount = escape(_euro(total["total"], lang))
+        parts.append(f"<li><strong>{_t('info.html.total', lang)}{label}: {amount}</strong></li>")
     exemptions = "".join(f"<li>{escape(e)}</li>" for e in fees["exemptions"])
     more = f"<h3>{_t('info.html.exemptions', lang)}</h3><ul>{exemptions}</ul>" if exemptions else ""
     return "<ul>" + "".join(parts) + "</ul>" + more
+
+
+def _steps(spec: dict[str, Any]) -> str:
+    """The steps, or for each variant its title, who it is for and its own full list."""
+    if not spec["variants"]:
+        return "<ol>" + "".join(f"<li>{escape(s)}</li>" for s in spec["steps"]) + "</ol>"
+    return "".join(
+        f"<h4>{escape(v['title'])}</h4><p>{escape(v['explanation'])}</p>"
+        "<ol>" + "".join(f"<li>{escape(s)}</li>" for s in v["steps"]) + "</ol>"
+        for v in spec["variants"]
+    )
 
 
 def procedure_page(data: dict[str, Any]) -> str:
@@ -123,15 +146,16 @@ def procedure_page(data: dict[str, Any]) -> str:
     lang = data["language"]
     sections = [f"<p>{escape(data['description'])}</p>"]
     for spec in data["procedures"]:
-        steps = "".join(f"<li>{escape(s)}</li>" for s in spec["steps"])
+        steps = _steps(spec)
+        variants = {v["code"]: v["title"] for v in spec["variants"]}
         legal = "".join(f"<li>{escape(s)}</li>" for s in spec["legal_notes"])
         confirm = f"<p class=note>{_t('info.html.to_confirm', lang)}</p>" if spec["to_confirm_with_the_office"] else ""
         sections.append(
             f"<section><h2>{escape(spec['name'])}</h2>"
             f"<p><strong>{_t('info.html.where', lang)}:</strong> {escape(spec['channel']['name'])}</p>"
-            f"<h3>{_t('info.html.documents', lang)}</h3>{_documents(spec['documents'], lang)}"
+            f"<h3>{_t('info.html.documents', lang)}</h3>{_documents(spec['documents'], variants, lang)}"
             f"<h3>{_t('info.html.fees', lang)}</h3>{_fees(spec['fees'], lang)}"
-            f"<h3>{_t('info.html.steps', lang)}</h3><ol>{steps}</ol>"
+            f"<h3>{_t('info.html.steps', lang)}</h3>{steps}"
             + (f"<h3>{_t('info.html.legal', lang)}</h3><ul>{legal}</ul>" if legal else "")
             + f"{confirm}</section>"
         )
@@ -144,17 +168,16 @@ def procedure_page(data: dict[str, Any]) -> str:
 def _figure(figure: dict[str, Any], lang: str) -> str:
     if not figure["enough_data"]:
         return f"<p class=note>{_t('info.html.not_enough', lang)}</p>"
-    median = _t("info.html.median", lang, days=f"{figure['median_days']:g}")
-    p90 = _t("info.html.p90", lang, days=f"{figure['p90_days']:g}")
+    median = escape(plural("info.html.median", figure["median_days"], lang))
+    p90 = escape(plural("info.html.p90", figure["p90_days"], lang))
     return f"<p>{median}; {p90}.</p>"
 
 
 def _next_free(slot: str | None, lang: str) -> str:
     if not slot:
         return f"<p>{_t('info.html.no_free', lang)}</p>"
-    at = datetime.fromisoformat(slot)
-    weekday = translate(f"day.{WEEKDAYS[at.weekday()]}", lang)
-    return f"<p><strong>{_t('info.html.next_free', lang, date=f'{weekday} {at:%d/%m/%Y}')}</strong></p>"
+    day = format_date(datetime.fromisoformat(slot), lang, "full")  # the office's wall clock, as the API gives it
+    return f"<p><strong>{_t('info.html.next_free', lang, date=day)}</strong></p>"
 
 
 def waiting_page(data: dict[str, Any]) -> str:
@@ -164,7 +187,7 @@ def waiting_page(data: dict[str, Any]) -> str:
     if data["overall"] is None:
         return _page(lang, title, f"<p class=note>{escape(data['note'])}</p>", "/info/waiting-times")
     blocks = [_next_free(data.get("next_free_slot"), lang)]
-    blocks.append(f"<p class=note>{_t('info.html.window', lang, days=str(data['window_days']))}</p>")
+    blocks.append(f"<p class=note>{_t('info.html.window', lang, days=format_number(data['window_days'], lang))}</p>")
     stages = [(translate("info.html.overall", lang), data["overall"])]
     stages += [(stage["name"], stage) for stage in data["by_permit_type"].values()]
     for name, stage in stages:
@@ -173,3 +196,23 @@ def waiting_page(data: dict[str, Any]) -> str:
             f"<h3>{_t('info.html.to_appointment', lang)}</h3>{_figure(stage['to_appointment'], lang)}"
         )
     return _page(lang, title, "".join(blocks), "/info/waiting-times")
+
+
+def privacy_page(data: dict[str, Any]) -> str:
+    """``/info/privacy`` as a page: the notice's sections, then the other languages and the office's page."""
+    lang = data["language"]
+    sections = [f"<p>{escape(data['intro'])}</p>"]
+    for section in data["sections"]:
+        paragraphs = section["paragraphs"]
+        text = (
+            "<ul>" + "".join(f"<li>{escape(p)}</li>" for p in paragraphs) + "</ul>"
+            if len(paragraphs) > 2
+            else "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        )
+        sections.append(f'<section id="{escape(section["id"])}"><h2>{escape(section["title"])}</h2>{text}</section>')
+    website = escape(data["garante"]["website"])
+    sections.append(f'<p><a href="{website}" rel="noopener noreferrer">{website}</a></p>')
+    sections.append(
+        f'<p><a href="/info?office={escape(data["office"])}&amp;lang={lang}">{escape(data["name"])}</a></p>'
+    )
+    return _page(lang, data["title"], "".join(sections), "/info/privacy")

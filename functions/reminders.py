@@ -10,7 +10,8 @@ from chalice.app import Blueprint, Response
 from chalicelib.bootstrap import container, now_ms
 from chalicelib.domain.audit import AuditAction
 from chalicelib.services.audit import record
-from functions.api import InvalidInput, answer, json_response, officer_of, page_size
+from functions.api import answer, officer_of
+from functions.inputs import InvalidInput, json_response, page_size
 from functions.presenters import iso_ms
 
 if TYPE_CHECKING:

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, opening_hours
 from chalicelib.i18n.languages import language as chat_language
 
 if TYPE_CHECKING:
     from chalicelib.domain.upload_links import LinkState
+    from chalicelib.offices import Office
     from chalicelib.services.uploads.page import PageItem, UploadPage
 
 OFFICE_ZONE = ZoneInfo("Europe/Rome")
@@ -152,18 +154,22 @@ def upload_page(page: UploadPage) -> str:
     if page.received:
         done = "".join(f"<li>✓ {_t(f'document.{item.code}.title', lang)}</li>" for item in page.received)
         parts.append(f'<h2>{_t("upload.received", lang)}</h2><ul class="received">{done}</ul>')
-    valid = _t("upload.valid_until", lang, date=until.strftime("%d/%m/%Y"), time=until.strftime("%H:%M"))
+    valid = _t("upload.valid_until", lang, date=format_date(until, lang, "full"), time=format_time(until, lang))
     parts.append(f'<p class="note">{valid}</p>')
     parts.append(_texts(page))
     title = translate("upload.page_title", lang, case_ref=_isolated(page.case_id))
     return _shell(lang, title, "".join(parts), script=bool(page.wanted))
 
 
-def unavailable_page(state: LinkState | None, language: str) -> str:
-    """What an unknown, expired, revoked, over-used or closed-case link shows, and how to get a new one."""
+def unavailable_page(state: LinkState | None, language: str, office: Office | None = None) -> str:
+    """What an unknown, expired, revoked, over-used or closed-case link shows, and how to get a new one (and the
+    office's phone line, its days and hours from offices.json, when it has one)."""
     reason = state.value if state is not None else "unknown"
     body = f"<h1>{_t('upload.unavailable.title', language)}</h1><p>{_t(f'upload.unavailable.{reason}', language)}</p>"
     if reason != "case_closed":
         body += f"<p><strong>{_t('upload.unavailable.how', language)}</strong></p>"
-        body += f'<p class="note">{_t("upload.unavailable.phone", language)}</p>'
+        line = office.phone_line if office else None
+        if line:
+            hours = opening_hours(line.days, line.opens, line.closes, language)
+            body += f'<p class="note">{_t("upload.unavailable.phone", language, phone=line.number, **hours)}</p>'
     return _shell(language, translate("upload.unavailable.title", language), body, script=False)

@@ -8,7 +8,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.services.uploads import link_admin as admin
-from functions.api import answer, json_response, officer_of
+from functions.api import answer, officer_of
+from functions.inputs import json_response
 from functions.presenters import actor_json, iso_ms
 
 if TYPE_CHECKING:

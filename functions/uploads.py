@@ -19,8 +19,8 @@ from chalicelib.domain.upload_links import LinkState, LinkUnavailable
 from chalicelib.domain.uploads import UploadNotFound, UploadRefused
 from chalicelib.i18n import DEFAULT_LANGUAGE
 from chalicelib.observability import get_logger
-from functions.api import BadInput, InvalidInput, json_body, required_text
 from functions.http import error_response
+from functions.inputs import BadInput, InvalidInput, json_body, required_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,7 +49,10 @@ def _unavailable(exc: LinkUnavailable) -> Response:
 
     status = 410 if exc.state in GONE_STATES else 404
     language = exc.language or DEFAULT_LANGUAGE
-    body = upload_html.unavailable_page(exc.state, language)
+    from chalicelib.offices import offices
+
+    # The link no longer says whose case it was: the deployment's office answers the phone.
+    body = upload_html.unavailable_page(exc.state, language, offices().get(container().settings.default_office))
     return Response(body=body, status_code=status, headers=upload_html.security_headers(None))
 
 

@@ -11,7 +11,8 @@ from chalicelib.services.cases.ports import AssignedFilter
 from chalicelib.services.officers import list_officers
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 from functions import presenters
-from functions.api import InvalidInput, answer, json_response, officer_language, officer_of, page_size
+from functions.api import answer, officer_language, officer_of
+from functions.inputs import InvalidInput, json_response, page_size
 
 bp = Blueprint(__name__)
 MAX_PAGE = 100

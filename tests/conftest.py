@@ -69,6 +69,9 @@ from chalicelib import bootstrap  # noqa: E402
 from chalicelib.settings import get_settings  # noqa: E402
 from tests.fakes import FakeGateway  # noqa: E402
 
+# Records each Lambda function's AWS calls for the least-privilege check in tests/iam (see tests/aws_calls.py).
+pytest_plugins = ["tests.aws_calls"]
+
 
 @pytest.fixture
 def aws() -> Iterator[None]:

@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.delivery import DeliveryStatus
 from chalicelib.domain.media import MediaInfo
 from chalicelib.services.messages.ports import (
     ClaimOutcome,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.domain.outbound import OutboundMessage
     from chalicelib.services.messages.rendering import Rendered
+    from chalicelib.services.metrics import MetricName
 
 
 @dataclass
@@ -147,6 +149,8 @@ class FakeOutboundStore:
             return StatusOutcome.STALE
         record.status, record.status_rank = update.status.value, update.status.rank
         record.error_code = update.error_code or record.error_code
+        if update.status is DeliveryStatus.FAILED and record.message is not None and record.message.is_template:
+            return StatusOutcome.TEMPLATE_FAILED
         return StatusOutcome.APPLIED
 
 
@@ -170,3 +174,21 @@ class FakeQuarantineStore:
 
     def on_day(self, day: str) -> list[dict[str, object]]:
         return [{"quarantine_id": r.quarantine_id, "reason": r.reason} for r in self.records.values()]
+
+
+@dataclass
+class FakeMetrics:
+    """Records each count as ``(name, value, dimensions)``."""
+
+    counts: list[tuple[str, int, dict[str, str]]] = field(default_factory=list)
+
+    def count(self, name: MetricName, value: int = 1, **dimensions: str) -> None:
+        self.counts.append((str(name), value, dimensions))
+
+    def total(self, name: str) -> int:
+        """The sum counted for ``name``."""
+        return sum(value for counted, value, _ in self.counts if counted == name)
+
+    def codes(self, name: str) -> list[str]:
+        """The ``code`` dimension of each count of ``name`` that had one."""
+        return [dims["code"] for counted, _, dims in self.counts if counted == name and "code" in dims]

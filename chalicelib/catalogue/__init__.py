@@ -10,7 +10,13 @@ Sources of the facts in ``permits.json`` (domain research ``permesso-di-soggiorn
   first issue within 8 working days of entry, 60-day term for the office (art. 5 c.9 TU), rights with the receipt
   (art. 5 c.9-bis TU), durations after DL 20/2023.
 - §5.1 documents common to every application; §5.2 the documents of each permit type, rilascio and rinnovo.
+- "Corrections" (checked 2026-12 against official pages; issue 17): family first issue by path (reunification via the
+  Sportello Unico within 8 days; art. 30 and family of Italian citizens by kit, no nulla osta or visa: Questura di
+  Venezia, 2023), protezione speciale 2 years (integrazionemigranti.gov.it, 2023), the added permit types.
 Facts that the research marks UNCERTAIN are flagged with ``unverified`` in the data and in the ``.po`` comments.
+Procedures changed or added since issue 17 also name their sources (with dates where known) in ``sources``: for the
+data's editors, never shown to applicants. A procedure with ``variants`` (e.g. how the applicant entered Italy) gives
+each its own first steps; a document listing ``variants`` is needed only on those paths.
 """
 
 from __future__ import annotations

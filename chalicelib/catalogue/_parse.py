@@ -22,6 +22,7 @@ from chalicelib.domain.catalogue import (
     Procedure,
     ProcedureSpec,
     Requirement,
+    Variant,
 )
 
 SCHEMA = 1
@@ -105,29 +106,52 @@ class _Parser:
         return {}
 
     def _procedure(self, where: str, procedure: Procedure, raw: object) -> ProcedureSpec | None:
-        required, optional = ("channel", "documents", "fees", "steps"), ("legal_notes", "unverified")
+        required = ("channel", "documents", "fees", "steps")
+        optional = ("legal_notes", "unverified", "variants", "sources")
         if (f := self.r.fields(where, raw, required, optional)) is None:
             return None
         channel = self.r.enum(f"{where}.channel", f["channel"], Channel)
+        variants = self._variants(f"{where}.variants", f.get("variants", []))
         raw_docs = self.r.items(f"{where}.documents", f["documents"])
         self.r.codes(f"{where}.documents", raw_docs)
-        documents = [self._requirement(f"{where}.documents[{i}]", raw) for i, raw in enumerate(raw_docs)]
+        codes = {variant.code for variant in variants or ()}
+        documents = [self._requirement(f"{where}.documents[{i}]", raw, codes) for i, raw in enumerate(raw_docs)]
         fees = self._schedule(f"{where}.fees", f["fees"])
         steps = self._keys(f"{where}.steps", f["steps"], "procedure.")
         notes = self._keys(f"{where}.legal_notes", f.get("legal_notes", []), "legal.")
         raw_aspects = self.r.items(f"{where}.unverified", f.get("unverified", []))
         aspects = [self.r.enum(f"{where}.unverified", value, Aspect) for value in raw_aspects]
-        if channel is None or fees is None or None in documents or None in aspects:
+        sources = self._keys(f"{where}.sources", f.get("sources", []), "")
+        if channel is None or fees is None or variants is None or None in documents or None in aspects:
             return None
         docs = tuple(d for d in documents if d)
-        return ProcedureSpec(procedure, channel, docs, fees, steps, notes, frozenset(a for a in aspects if a))
+        unverified = frozenset(a for a in aspects if a)
+        return ProcedureSpec(procedure, channel, docs, fees, steps, notes, unverified, variants, sources)
+
+    def _variants(self, where: str, value: object) -> tuple[Variant, ...] | None:
+        """A procedure's variants: none, or at least two (one alone would be the procedure itself)."""
+        raw_variants = self.r.items(where, value)
+        self.r.codes(where, raw_variants)
+        variants: list[Variant] = []
+        for i, raw in enumerate(raw_variants):
+            if (f := self.r.fields(f"{where}[{i}]", raw, ("code", "steps"))) is None:
+                return None
+            code = self.r.text(f"{where}[{i}].code", f["code"])
+            steps = self._keys(f"{where}[{i}].steps", f["steps"], "procedure.")
+            if code is None:
+                return None
+            variants.append(Variant(code, steps))
+        if len(variants) == 1:
+            self.r.problems.append(f"{where}: a single variant; a procedure has none or at least two")
+            return None
+        return tuple(variants)
 
     def _keys(self, where: str, value: object, prefix: str) -> tuple[str, ...]:
         keys = (self.r.text(f"{where}[{i}]", raw, prefix) for i, raw in enumerate(self.r.items(where, value)))
         return tuple(key for key in keys if key)
 
-    def _requirement(self, where: str, raw: object) -> DocumentRequirement | None:
-        optional = ("requirement", "group", "condition", "precheck_in_chat", "original_at_counter")
+    def _requirement(self, where: str, raw: object, variants: set[str]) -> DocumentRequirement | None:
+        optional = ("requirement", "group", "condition", "precheck_in_chat", "original_at_counter", "variants")
         if (f := self.r.fields(where, raw, ("code",), optional)) is None:
             return None
         code = self.r.text(f"{where}.code", f["code"])
@@ -145,9 +169,13 @@ class _Parser:
         default_precheck, default_original = self.documents[code]  # overridden e.g. for the marca da bollo
         precheck = self.r.flag(f"{where}.precheck_in_chat", f.get("precheck_in_chat", default_precheck))
         original = self.r.flag(f"{where}.original_at_counter", f.get("original_at_counter", default_original))
+        own = self._keys(f"{where}.variants", f["variants"], "") if "variants" in f else ()
+        if "variants" in f and not own:
+            self.r.problems.append(f"{where}: an empty variants list; leave it out for every applicant")
+        self.r.problems.extend(f"{where}: unknown variant {v!r}" for v in own if v not in variants)
         if requirement is None or precheck is None or original is None:
             return None
-        return DocumentRequirement(code, requirement, group, precheck, original, condition)
+        return DocumentRequirement(code, requirement, group, precheck, original, condition, frozenset(own))
 
     def _schedule(self, where: str, raw: object) -> FeeSchedule | None:
         if (f := self.r.fields(where, raw, ("components", "options"), ("exemptions",))) is None:

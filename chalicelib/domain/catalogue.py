@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.errors import ProcedureNotAvailable, UnknownPermitType
+from chalicelib.domain.errors import ProcedureNotAvailable, UnknownPermitType, UnknownVariant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -66,10 +66,15 @@ class DocumentRequirement:
     precheck_in_chat: bool  # an operator can check a photo or PDF of it in the chat
     original_at_counter: bool  # the original itself must be brought to the Questura: a copy never replaces it
     condition_key: str | None = None  # when it is needed, for conditional documents
+    variants: frozenset[str] = frozenset()  # the procedure's variants it belongs to; empty: every applicant
 
     @property
     def title_key(self) -> str:
         return f"document.{self.code}.title"
+
+    def applies_to(self, variant: str | None) -> bool:
+        """Whether an applicant on ``variant`` (None: not known) may need it."""
+        return not self.variants or variant is None or variant in self.variants
 
     @property
     def short_key(self) -> str:
@@ -138,16 +143,59 @@ class FeeSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """One path through a procedure, set by the applicant's situation (e.g. how they entered Italy).
+
+    Its own steps come before the procedure's common ones; documents name the variants they belong to.
+    """
+
+    code: str
+    step_keys: tuple[str, ...]
+
+    @property
+    def title_key(self) -> str:
+        return f"variant.{self.code}.title"
+
+    @property
+    def explanation_key(self) -> str:
+        return f"variant.{self.code}.explanation"
+
+    def text_keys(self) -> Iterator[str]:
+        yield from (self.title_key, self.explanation_key)
+        yield from self.step_keys
+
+
+@dataclass(frozen=True, slots=True)
 class ProcedureSpec:
-    """How one procedure of one permit type goes: channel, checklist, fees, steps and legal notes."""
+    """How one procedure of one permit type goes: channel, checklist, fees, steps and legal notes.
+
+    ``sources`` say where the facts come from (public pages and their dates): for the data's editors, never shown.
+    """
 
     procedure: Procedure
     channel: Channel
     documents: tuple[DocumentRequirement, ...]
     fees: FeeSchedule
-    step_keys: tuple[str, ...]
+    step_keys: tuple[str, ...]  # every applicant's steps (after those of their variant, if any)
     legal_note_keys: tuple[str, ...] = ()
     unverified: frozenset[Aspect] = frozenset()
+    variants: tuple[Variant, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def variant(self, code: str) -> Variant:
+        for variant in self.variants:
+            if variant.code == code:
+                return variant
+        raise UnknownVariant(code, tuple(v.code for v in self.variants))
+
+    def documents_for(self, variant: str) -> tuple[DocumentRequirement, ...]:
+        """The checklist of an applicant on ``variant``."""
+        self.variant(variant)
+        return tuple(doc for doc in self.documents if doc.applies_to(variant))
+
+    def steps_for(self, variant: str) -> tuple[str, ...]:
+        """The steps of an applicant on ``variant``: its own, then the common ones."""
+        return self.variant(variant).step_keys + self.step_keys
 
     def groups(self) -> dict[str, tuple[DocumentRequirement, ...]]:
         """The one_of groups, by name, each with its documents."""
@@ -160,6 +208,8 @@ class ProcedureSpec:
         yield from self.fees.text_keys()
         yield from self.step_keys
         yield from self.legal_note_keys
+        for variant in self.variants:
+            yield from variant.text_keys()
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,20 +98,25 @@ class Checklist:
     items: tuple[ChecklistItem, ...]
 
     @classmethod
-    def for_procedure(cls, spec: ProcedureSpec) -> Checklist:
-        """A fresh checklist from the catalogue: originals go to the counter, conditional items wait."""
+    def for_procedure(cls, spec: ProcedureSpec, variant: str | None = None) -> Checklist:
+        """A fresh checklist from the catalogue: originals go to the counter, conditional items wait.
+
+        With the applicant's ``variant`` only its documents are listed; without it, the documents of a variant
+        wait like conditional ones, until an officer asks for them.
+        """
+        documents = spec.documents_for(variant) if variant else spec.documents
         return cls(
             tuple(
                 ChecklistItem(
                     code=doc.code,
                     requirement=doc.requirement,
                     group=doc.group,
-                    needed=doc.requirement is not Requirement.CONDITIONAL,
+                    needed=doc.requirement is not Requirement.CONDITIONAL and (variant is not None or not doc.variants),
                     precheck_in_chat=doc.precheck_in_chat,
                     original_at_counter=doc.original_at_counter,
                     at_counter=doc.original_at_counter,
                 )
-                for doc in spec.documents
+                for doc in documents
             )
         )
 

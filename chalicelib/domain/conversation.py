@@ -7,10 +7,10 @@ wamid) are not sent twice.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from chalicelib.domain.normalise import is_question, normalise
 
 
 class ConversationState(StrEnum):
@@ -28,11 +28,13 @@ class Command(StrEnum):
     STATUS = "status"
     INFO = "info"
     LANGUAGE = "language"
-    STOP = "stop"
+    STOP = "stop"  # an unmistakable "stop reminders" (STOP, unsubscribe…): honoured at once, as Meta requires
+    MAYBE_STOP = "maybe_stop"  # a word that may mean stop but also something else ("basta"), or "stop?": asks first
     START = "start"
     HELP = "help"
     LINK = "link"  # a fresh secure upload link
     VISIT = "visit"  # the counter appointment: choose it, see it, move or cancel it
+    PRIVACY = "privacy"  # the privacy notice (GDPR art. 13), short, with the full notice's link
 
 
 HANDOFF_ACK_EVERY_MS = 24 * 60 * 60 * 1000  # "an officer will reply" at most once per day of conversation
@@ -66,20 +68,14 @@ class Conversation:
         return last is None or now_ms - last >= HANDOFF_ACK_EVERY_MS
 
 
-_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents or punctuation, single spaces: how typed commands are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _PUNCTUATION.sub(" ", stripped).strip()
-
-
 def parse_command(text: str, words: dict[Command, frozenset[str]]) -> Command | None:
-    """The command ``text`` is, when the whole message is one of its words (so "non è lo stato" is not one)."""
+    """The command ``text`` is, when the whole message is one of its words (so "non è lo stato" is not one).
+
+    A stop word asked as a question ("STOP?", "بند؟" when it was a stop word) only asks whether to stop: an applicant
+    who repeats a word back as a question has not decided anything.
+    """
     said = normalise(text)
     for command, keywords in words.items():
         if said in keywords:
-            return command
+            return Command.MAYBE_STOP if command is Command.STOP and is_question(text) else command
     return None

@@ -31,6 +31,15 @@ class UnknownPermitType(DomainError):
         self.valid_codes = valid_codes
 
 
+class UnknownVariant(DomainError):
+    """A variant code that a procedure does not define; ``valid_codes`` lists the ones it does."""
+
+    def __init__(self, code: str, valid_codes: tuple[str, ...]) -> None:
+        super().__init__(f"unknown variant {code!r}; valid: {', '.join(valid_codes) or 'none'}")
+        self.code = code
+        self.valid_codes = valid_codes
+
+
 class ProcedureNotAvailable(DomainError):
     """A procedure that a permit type does not have (e.g. a first issue of a renewal-only permit)."""
 

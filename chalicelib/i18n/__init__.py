@@ -2,7 +2,8 @@
 
 Domains split the text by who writes it: ``messages`` for what the chat and the API say, ``catalogue`` for the
 names and explanations of permit types, documents, fees and steps, ``public`` and ``upload`` for the public and
-upload pages; ``console`` for what officers read in their console (Italian and English only).
+upload pages, ``privacy`` for the privacy notice (its page and its lines in the chat); ``console`` for what officers
+read in their console (Italian and English only).
 
 Catalogues are read on first use and cached (no I/O at import). A missing translation falls back to Italian,
 the office's language, so an applicant never receives a bare message id.

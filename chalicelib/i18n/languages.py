@@ -20,6 +20,7 @@ class Language:
     meta_code: str
     regions: tuple[str, ...]
     right_to_left: bool
+    cldr: str = "it"  # the CLDR locale of its dates, numbers, lists and plurals (chalicelib.i18n.formats)
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +29,7 @@ def languages() -> tuple[Language, ...]:
     data = json.loads(LANGUAGES_FILE.read_text(encoding="utf-8"))
     rtl = set(data["right_to_left"])
     return tuple(
-        Language(item["code"], item["name"], item["meta"], tuple(item["regions"]), item["code"] in rtl)
+        Language(item["code"], item["name"], item["meta"], tuple(item["regions"]), item["code"] in rtl, item["cldr"])
         for item in data["languages"]
     )
 

@@ -41,6 +41,15 @@ class CounterHours:
 
 
 @dataclass(frozen=True, slots=True)
+class Privacy:
+    """Who answers for the applicants' personal data (GDPR art. 13), as the office confirms it."""
+
+    controller: str  # the data controller (titolare del trattamento), in Italian as the law names it
+    dpo: str | None = None  # the data protection officer's contact; None: the notice says to ask the office
+    legal_basis: tuple[str, ...] = ()  # the national laws the processing rests on, besides GDPR art. 6(1)(e)
+
+
+@dataclass(frozen=True, slots=True)
 class Office:
     """One Ufficio Immigrazione."""
 
@@ -56,6 +65,19 @@ class Office:
     counter_hours: tuple[CounterHours, ...] | None = None  # None: not configured (said so, never guessed)
     province: str = ""  # the province whose patron saint's day closes the office (ISO 3166-2:IT code)
     calendar: Mapping[str, Any] = field(default_factory=dict)  # slot length, places… (the calendar's defaults)
+    privacy: Privacy | None = None  # the privacy notice's controller, DPO and legal basis
+
+
+def _privacy(code: str, data: dict[str, Any] | None) -> Privacy | None:
+    if not data:
+        return None
+    if not isinstance(data.get("controller"), str) or not data["controller"].strip():
+        raise ValueError(f"offices.json: office {code}: privacy.controller is required")
+    return Privacy(
+        controller=data["controller"],
+        dpo=data.get("dpo") or None,
+        legal_basis=tuple(str(law) for law in data.get("legal_basis") or ()),
+    )
 
 
 def _office(code: str, data: dict[str, Any]) -> Office:
@@ -77,6 +99,7 @@ def _office(code: str, data: dict[str, Any]) -> Office:
         ),
         province=str(data.get("province") or code),
         calendar=dict(data.get("calendar") or {}),
+        privacy=_privacy(code, data.get("privacy")),
     )
 
 

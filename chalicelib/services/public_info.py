@@ -107,6 +107,7 @@ def _spec(spec: ProcedureSpec, language: str) -> dict[str, Any]:
                 "group_title": translate(doc.group_key, language) if doc.group_key else None,
                 "condition": translate(doc.condition_key, language) if doc.condition_key else None,
                 "original_at_counter": doc.original_at_counter,
+                "variants": sorted(doc.variants),
             }
             for doc in spec.documents
         ],
@@ -127,6 +128,15 @@ def _spec(spec: ProcedureSpec, language: str) -> dict[str, Any]:
             "exemptions": [translate(key, language) for key in fees.exemption_keys],
         },
         "steps": [translate(key, language) for key in spec.step_keys],
+        "variants": [
+            {
+                "code": variant.code,
+                "title": translate(variant.title_key, language),
+                "explanation": translate(variant.explanation_key, language),
+                "steps": [translate(key, language) for key in spec.steps_for(variant.code)],
+            }
+            for variant in spec.variants
+        ],
         "legal_notes": [translate(key, language) for key in spec.legal_note_keys],
         "to_confirm_with_the_office": sorted(aspect.value for aspect in spec.unverified),
     }
@@ -145,7 +155,7 @@ def procedure_detail(permit: PermitType, language: str) -> dict[str, Any]:
             d.code
             for spec in permit.procedures.values()
             for d in spec.documents
-            if d.requirement is Requirement.REQUIRED
+            if d.requirement is Requirement.REQUIRED and not d.variants
         ],
     }
 

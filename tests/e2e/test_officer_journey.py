@@ -20,6 +20,7 @@ import requests
 
 from chalicelib.domain.templates import CASE_OPENED, DOCUMENTS_REQUESTED
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time
 from devtools.local_auth import issuer_for, mint_id_token, signing_key
 from tests.contract import check_response
 from tests.support import counter_day
@@ -203,7 +204,7 @@ def test_an_officer_takes_a_case_from_registration_to_the_counter_visit(local_sy
     visit = counter_day(3)  # the demo calendar of `make run`: weekday mornings, 15-minute slots
     status, answer = officer.call("post", f"/api/cases/{cid}/appointment", {"at": f"{visit.isoformat()}T09:45"})
     assert (status, answer["case"]["status"], answer["message"]) == (200, "appointment_booked", "sent")
-    phone.wait_for(start, text_containing(visit.strftime("%d/%m/%Y"), "09:45"))
+    phone.wait_for(start, text_containing(format_date(visit, "en", "full"), format_time("09:45", "en")))
 
     # Another office's officer (even a supervisor) cannot see or touch the case.
     stranger = Officer(local_system, "MC", "supervisor", "l.verdi")

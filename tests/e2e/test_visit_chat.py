@@ -15,6 +15,7 @@ import requests
 
 from chalicelib.domain.calendar import WEEKDAYS, parse_slot_key
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, weekday_name
 from tests.e2e.conftest import LocalSystem
 from tests.e2e.test_officer_journey import Officer, Phone, text_containing
 
@@ -55,7 +56,7 @@ def test_an_arabic_applicant_books_the_counter_visit_in_the_chat(local_system: L
     assert interactive["action"]["button"] == translate("conv.visit.button", "ar")
     row = interactive["action"]["sections"][0]["rows"][0]
     at = parse_slot_key(row["id"].removeprefix("slot."))
-    assert at is not None and row["title"].startswith(translate(f"day.{WEEKDAYS[at.weekday()]}", "ar"))
+    assert at is not None and row["title"].startswith(weekday_name(WEEKDAYS[at.weekday()], "ar"))
     day = at.date().isoformat()
     before = next(s for s in officer.call("get", f"/api/calendar/slots?from={day}&to={day}")[1]["slots"]
                   if s["at"] == row["id"][5:])  # fmt: skip
@@ -65,7 +66,9 @@ def test_an_arabic_applicant_books_the_counter_visit_in_the_chat(local_system: L
     assert requests.post(f"{local_system.simulator}/_simulator/inbound", json=pick, timeout=30).ok
     phone.wait_for(
         start,
-        text_containing(at.strftime("%d/%m/%Y"), at.strftime("%H:%M"), translate("document.passport.title", "ar")),
+        text_containing(
+            format_date(at, "ar", "full"), format_time(at, "ar"), translate("document.passport.title", "ar")
+        ),
     )
     status, booked = officer.call("get", f"/api/cases/{case['id']}")
     assert booked["status"] == "appointment_booked" and booked["appointment"]["at"] == row["id"][5:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from chalice.test import Client
 from chalicelib.bootstrap import Container
 from chalicelib.domain.outbound import ListMenu, Template, Text
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time
 from tests.fakes import FakeGateway
 from tests.functional.test_workspace import Api, _open_window, _register
 from tests.functional.test_workspace import api as api  # noqa: PLC0414 - the fixture
@@ -81,7 +83,7 @@ def test_booking_takes_one_place_once_and_moving_gives_it_back(
     assert status == 200 and answer["case"]["appointment"]["at"] == second
     assert (_slot(api, first)["taken"], _slot(api, second)["taken"]) == (0, 1)
     moved = gateway.sent[-1].content
-    old = f"{first[8:10]}/{first[5:7]}/{first[:4]}"
+    old = format_date(counter_day(3), case["applicant"]["language"], "full")
     assert isinstance(moved, Text) and old in moved.body and "09:00" in moved.body  # the old time is replaced
 
 
@@ -92,7 +94,9 @@ def test_outside_the_window_a_move_is_the_moved_template(api: Api, container: Co
     api("post", f"/api/cases/{case['id']}/appointment", {"at": f"{counter_day(3).isoformat()}T11:00"})
     moved = gateway.sent[-1].content
     assert isinstance(moved, Template) and moved.name == "sportello_appuntamento_spostato"
-    assert moved.body_parameters[2:5] == ("09:00", counter_day(3).strftime("%d/%m/%Y"), "11:00")
+    language = case["applicant"]["language"]
+    old_day, new_time = format_date(counter_day(3), language, "full"), format_time("11:00", language)
+    assert moved.body_parameters[2:5] == (format_time("09:00", language), old_day, new_time)
 
 
 def test_a_full_slot_is_refused_with_the_next_free_ones_and_a_supervisor_may_go_beyond(
@@ -150,7 +154,7 @@ def test_the_counters_day_and_the_visit_attended_or_missed(
     assert status == 200 and answer["case"]["status"] == "complete" and answer["case"]["appointment"] is None
     offer = gateway.sent[-1].content
     assert isinstance(offer, ListMenu) and offer.body.startswith(
-        translate("notice.visit_missed", "en", date=day.strftime("%d/%m/%Y"), time="09:30")
+        translate("notice.visit_missed", "en", date=format_date(day, "en", "full"), time=format_time("09:30", "en"))
     )
     assert api("patch", f"/api/cases/{missed['id']}/appointment", {"attended": True})[1]["error"]["code"] == (
         "no_appointment"
@@ -183,4 +187,4 @@ def test_the_public_waiting_times_name_the_next_free_counter_slot(
     assert answer["next_free_slot"] == first
     page = client.http.get("/info/waiting-times?lang=ar", headers={"Accept": "text/html"}).body.decode()
     assert translate("info.html.next_free", "ar", date="").split("{")[0][:10] in page
-    assert f"{first[8:10]}/{first[5:7]}/{first[:4]}" in page
+    assert format_date(datetime.fromisoformat(first), "ar", "full") in page  # the weekday and date in Arabic

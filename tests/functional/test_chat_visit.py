@@ -13,6 +13,7 @@ from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.calendar import WEEKDAYS, parse_slot_key
 from chalicelib.domain.outbound import Buttons, ListMenu, Template, Text
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, weekday_name
 from tests.fakes import FakeGateway
 from tests.functional.test_conversation import PHONE, Phone
 from tests.functional.test_workspace import Api
@@ -62,12 +63,12 @@ def test_an_arabic_applicant_picks_a_time_in_the_list_and_gets_the_confirmation(
     rows = offer.sections[0].rows
     assert 1 <= len(rows) <= 10
     first = parse_slot_key(rows[0].id.removeprefix("slot."))
-    assert first is not None and rows[0].title.startswith(translate(f"day.{WEEKDAYS[first.weekday()]}", "ar"))
-    assert rows[0].title.endswith(first.strftime("%H:%M")) and len(rows[0].title) <= 24
+    assert first is not None and rows[0].title.startswith(weekday_name(WEEKDAYS[first.weekday()], "ar"))
+    assert rows[0].title.endswith(format_time(first, "ar")) and len(rows[0].title) <= 24
 
     [confirmation] = phone.choose(rows[0].id)
     assert isinstance(confirmation, Text)
-    assert first.strftime("%d/%m/%Y") in confirmation.body and first.strftime("%H:%M") in confirmation.body
+    assert format_date(first, "ar", "full") in confirmation.body and format_time(first, "ar") in confirmation.body
     assert translate("document.passport.title", "ar") in confirmation.body  # what to bring
     booked = api("get", f"/api/cases/{case['id']}")[1]
     assert booked["status"] == "appointment_booked" and booked["appointment"]["at"] == rows[0].id[5:]
@@ -114,7 +115,10 @@ def test_the_applicant_sees_moves_and_cancels_their_visit(
     assert first is not None and isinstance(moved, Text)
     assert (
         translate(
-            "notice.appointment_replaced", "en", old_date=first.strftime("%d/%m/%Y"), old_time=first.strftime("%H:%M")
+            "notice.appointment_replaced",
+            "en",
+            old_date=format_date(first, "en", "full"),
+            old_time=format_time(first, "en"),
         )
         in moved.body
     )

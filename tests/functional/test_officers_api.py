@@ -12,6 +12,7 @@ from chalice.test import Client
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.outbound import Template, Text
+from chalicelib.i18n.formats import format_date
 from tests.fakes import FakeGateway
 from tests.support import counter_day, open_counter
 
@@ -78,10 +79,28 @@ def test_registering_a_case_normalises_the_phone_and_sends_the_opening_template(
     assert opening.content.body_parameters == (case["id"],)
 
 
+def test_a_family_case_registered_on_its_path_needs_only_that_paths_documents(api: Api) -> None:
+    def needed(variant: str | None) -> set[str]:
+        body = {
+            "procedure": "rilascio",
+            "permit_type": "famiglia",
+            "applicant": {"phone": "+393331234567", "name": "A"},
+        }
+        status, answer = api.call("post", "/api/cases", {**body, "variant": variant})
+        assert status == 201, answer
+        return {item["code"] for item in answer["case"]["checklist"] if item["needed"]}
+
+    reunification, art_30, unknown = needed("ricongiungimento"), needed("coesione"), needed(None)
+    assert {"nulla_osta", "visto"} <= reunification
+    assert not {"nulla_osta", "visto"} & art_30
+    assert not {"nulla_osta", "visto"} & unknown  # without a path, those wait for an officer to ask
+
+
 @pytest.mark.parametrize(
     ("overrides", "status", "code"),
     [
         ({"permit_type": "vacanza"}, 422, "unknown_permit_type"),
+        ({"procedure": "rilascio", "permit_type": "famiglia", "variant": "turismo"}, 422, "unknown_variant"),
         ({"procedure": "conversione"}, 422, "invalid_input"),
         ({"applicant": {"phone": "12", "name": "A", "language": "it"}}, 422, "invalid_input"),
         ({"applicant": {"phone": "+393331234567", "name": "A", "language": "xx"}}, 422, "invalid_input"),
@@ -166,7 +185,7 @@ def test_the_full_pre_check_up_to_the_appointment(api: Api, gateway: FakeGateway
     status, answer = api.call("post", f"/api/cases/{cid}/appointment", {"at": f"{day.isoformat()}T09:30"})
     assert status == 200 and answer["case"]["status"] == "appointment_booked"
     visit = gateway.sent[-1].content
-    assert isinstance(visit, Text) and day.strftime("%d/%m/%Y") in visit.body and "09:30" in visit.body
+    assert isinstance(visit, Text) and format_date(day, "en", "full") in visit.body and "09:30" in visit.body
 
 
 def test_free_text_needs_the_24_hour_window(api: Api, gateway: FakeGateway, container: Container) -> None:

@@ -393,6 +393,16 @@ def _unknown_permit_type(api: Api) -> Any:
     return api.call("post", "/api/cases", body)
 
 
+def _unknown_variant(api: Api) -> Any:
+    body = {
+        "procedure": "rilascio",
+        "permit_type": "famiglia",
+        "variant": "turismo",
+        "applicant": {"phone": "3331234567", "name": "A"},
+    }
+    return api.call("post", "/api/cases", body)
+
+
 def _first_issue_of_a_renewal_only_permit(api: Api) -> Any:
     body = {
         "procedure": "rilascio",
@@ -461,6 +471,7 @@ SCENARIOS: list[tuple[Callable[..., Any], int, str]] = [
     (_a_calendar_that_cannot_work, 422, "invalid_calendar"),
     (_lost_status, 422, "invalid_input"),
     (_unknown_permit_type, 422, "unknown_permit_type"),
+    (_unknown_variant, 422, "unknown_variant"),
     (_first_issue_of_a_renewal_only_permit, 422, "procedure_not_available"),
     (_unknown_item, 422, "unknown_checklist_item"),
     (_not_a_pdf, 422, "invalid_document"),

@@ -138,3 +138,45 @@ def test_waiting_times_show_medians_only_with_enough_cases(client: Client, conta
     family = times["by_permit_type"]["famiglia"]["to_complete"]
     assert family == {"enough_data": False, "cases": None, "median_days": None, "p90_days": None}
     assert "Amina" not in json.dumps(times) and "IT.1" not in json.dumps(times)
+
+
+# --- issue 17: what applicants read must be right ----------------------------------------------------------------
+
+ADDED = ("richiesta_asilo", "protezione_temporanea", "familiari_ue", "lavoro_stagionale", "aggiornamento")
+
+
+def test_the_procedures_list_the_added_permit_types(client: Client) -> None:
+    status, listing, _ = _get(client, "/info/procedures?lang=it")
+    assert status == 200
+    listed = {p["code"]: p for p in listing["permit_types"]}
+    assert set(ADDED) <= set(listed)
+    assert listed["richiesta_asilo"]["procedures"] == ["rilascio", "rinnovo"]
+    assert listed["aggiornamento"]["procedures"] == ["rinnovo"]
+    for code in ADDED:
+        assert _get(client, f"/info/procedures/{code}?lang=en")[0] == 200
+
+
+def test_family_first_issue_gives_the_sportello_unico_step_and_the_art_30_path(client: Client) -> None:
+    status, family, _ = _get(client, "/info/procedures/famiglia?lang=it")
+    assert status == 200
+    first = next(p for p in family["procedures"] if p["procedure"] == "rilascio")
+    paths = {v["code"]: v for v in first["variants"]}
+    assert set(paths) == {"ricongiungimento", "coesione", "familiare_italiano"}
+    sportello = translate("procedure.famiglia.rilascio.step.sportello_unico", "it")
+    assert paths["ricongiungimento"]["steps"][0] == sportello and "8 giorni" in sportello
+    assert sportello not in paths["coesione"]["steps"]
+    assert paths["coesione"]["steps"][0] == translate("procedure.kit_postale.step.1", "it")
+    documents = {d["code"]: d for d in first["documents"]}
+    assert documents["nulla_osta"]["variants"] == ["ricongiungimento"]
+    assert documents["visto"]["variants"] == ["ricongiungimento"]
+    assert documents["certificati_parentela"]["variants"] == []  # every path
+    assert "nulla_osta" not in family["required_documents"]  # not every applicant's
+    page = _get(client, "/info/procedures/famiglia?lang=it", Accept="text/html")[1]
+    assert translate("variant.coesione.title", "it") in page and "8 giorni" in page
+
+
+def test_special_protection_says_two_years(client: Client) -> None:
+    for language, words in (("it", "dura 2 anni"), ("en", "lasts 2 years")):
+        _, special, _ = _get(client, f"/info/procedures/protezione_speciale?lang={language}")
+        for procedure in special["procedures"]:
+            assert any(words in note for note in procedure["legal_notes"]), (language, procedure["procedure"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 
 from chalicelib import catalogue as catalogue_module
 from chalicelib.catalogue import PERMITS_FILE, catalogue_from_dict, load_catalogue
-from chalicelib.domain.catalogue import Catalogue, Channel, Payment, Procedure, Requirement
+from chalicelib.domain.catalogue import Aspect, Catalogue, Channel, Payment, Procedure, Requirement
+from chalicelib.domain.checklist import Checklist
 from chalicelib.domain.errors import CatalogueError, ProcedureNotAvailable, UnknownPermitType
 from chalicelib.i18n import catalogue as texts_for
 from tests.conftest import ROOT
@@ -29,8 +31,15 @@ REQUIRED_TYPES = {
     "protezione_sussidiaria": BOTH,
     "cure_mediche": BOTH,
     "minore_eta": BOTH,
+    # added in issue 17, most applicants first
+    "richiesta_asilo": BOTH,
+    "protezione_temporanea": BOTH,
+    "familiari_ue": BOTH,
+    "lavoro_stagionale": (Procedure.RILASCIO,),  # 9 months at most: extension or conversion, asked at the Questura
+    "aggiornamento": (Procedure.RINNOVO,),  # conversion, update or duplicate of a permit one already has
 }
-PROTECTED = ("protezione_speciale", "protezione_sussidiaria", "asilo", "cure_mediche", "minore_eta")
+# Cure mediche is no longer here: the exemption covers only who entered with a medical visa (issue 17).
+PROTECTED = ("protezione_speciale", "protezione_sussidiaria", "asilo", "minore_eta")
 
 
 def _raw() -> dict[str, Any]:
@@ -265,3 +274,196 @@ def test_rejects_a_document_defined_but_never_used() -> None:
     data = _raw()
     data["documents"].append({"code": "tessera_club", "precheck_in_chat": True, "original_at_counter": False})
     _only(_problems(data), "document 'tessera_club' is defined but never used")
+
+
+def test_a_document_of_an_unknown_variant_is_rejected() -> None:
+    data = _raw()
+    documents = _permit(data, "famiglia")["procedures"]["rilascio"]["documents"]
+    next(d for d in documents if d["code"] == "nulla_osta")["variants"] = ["ricongiungimento", "turismo"]
+    _only(_problems(data), "famiglia", "unknown variant 'turismo'")
+
+
+def test_a_single_variant_is_rejected() -> None:
+    data = _raw()
+    spec = _permit(data, "famiglia")["procedures"]["rilascio"]
+    spec["variants"] = spec["variants"][:1]
+    for document in spec["documents"]:
+        document.pop("variants", None)
+    _only(_problems(data), "famiglia", "a single variant")
+
+
+def test_an_empty_variants_list_on_a_document_is_rejected() -> None:
+    data = _raw()
+    documents = _permit(data, "famiglia")["procedures"]["rilascio"]["documents"]
+    next(d for d in documents if d["code"] == "nulla_osta")["variants"] = []
+    _only(_problems(data), "famiglia", "empty variants list")
+
+
+# --- issue 17: what applicants read must be right ----------------------------------------------------------------
+
+
+def _it(key: str) -> str:
+    return texts_for("it")[key]
+
+
+def test_family_reunification_starts_at_the_sportello_unico_within_8_days() -> None:
+    spec = load_catalogue().procedure("famiglia", Procedure.RILASCIO)
+    first = spec.steps_for("ricongiungimento")[0]
+    assert first == "procedure.famiglia.rilascio.step.sportello_unico"
+    assert "8 giorni" in _it(first) and "Sportello Unico" in _it(first) and "Prefettura" in _it(first)
+    assert {"nulla_osta", "visto"} <= {d.code for d in spec.documents_for("ricongiungimento")}
+    assert spec.channel is Channel.KIT_POSTALE  # the kit prepared there still goes through the post office
+
+
+@pytest.mark.parametrize("variant", ["coesione", "familiare_italiano"])
+def test_art_30_and_family_of_italians_use_the_kit_with_no_nulla_osta_or_visa(variant: str) -> None:
+    spec = load_catalogue().procedure("famiglia", Procedure.RILASCIO)
+    codes = {d.code for d in spec.documents_for(variant)}
+    assert not codes & {"nulla_osta", "visto"}
+    steps = spec.steps_for(variant)
+    assert steps[0] == "procedure.kit_postale.step.1"
+    assert "procedure.famiglia.rilascio.step.sportello_unico" not in steps
+    assert "nulla osta" in _it(f"variant.{variant}.explanation")
+    if variant == "familiare_italiano":  # cohabitation with the Italian relative suffices: no income, no housing check
+        assert not codes & {"reddito_familiare", "idoneita_alloggiativa"} and "stato_famiglia" in codes
+    assert any("Venezia" in source and "2023" in source for source in spec.sources)
+
+
+def test_a_checklist_knows_a_variants_documents_only_with_its_variant() -> None:
+    spec = load_catalogue().procedure("famiglia", Procedure.RILASCIO)
+    unknown = Checklist.for_procedure(spec)
+    assert not unknown.item("nulla_osta").needed and unknown.item("certificati_parentela").needed
+    assert Checklist.for_procedure(spec, "ricongiungimento").item("nulla_osta").needed
+    assert "nulla_osta" not in {item.code for item in Checklist.for_procedure(spec, "coesione").items}
+
+
+def test_eu_long_term_first_issue_asks_for_the_current_permit_and_leaves_criminal_records_to_the_office() -> None:
+    spec = load_catalogue().procedure("ue_lungo_periodo", Procedure.RILASCIO)
+    documents = {d.code: d for d in spec.documents}
+    assert documents["permesso_attuale"].requirement is Requirement.REQUIRED
+    records = documents["casellario_giudiziale"]
+    assert records.requirement is Requirement.CONDITIONAL and records.condition_key == "condition.office_asks"
+    assert Aspect.DOCUMENTS in spec.unverified
+    assert "legal.ue_lungo_periodo.criminal_records" in spec.legal_note_keys
+    assert any("lineaamica.gov.it (2017)" in source for source in spec.sources)
+
+
+def test_special_protection_lasts_two_years() -> None:
+    catalogue = load_catalogue()
+    for procedure in BOTH:
+        spec = catalogue.procedure("protezione_speciale", procedure)
+        assert "legal.protezione_speciale.duration" in spec.legal_note_keys
+        assert any("integrazionemigranti.gov.it" in source and "2023" in source for source in spec.sources)
+    assert "dura 2 anni" in _it("legal.protezione_speciale.duration")
+    assert "lasts 2 years" in texts_for("en")["legal.protezione_speciale.duration"]
+    assert "legal.protezione_speciale.renew_once" not in texts_for("it")  # the old "1 year since 2023"
+
+
+def test_subsidiary_protection_renewal_channel_stays_uncertain_and_says_what_to_ask() -> None:
+    spec = load_catalogue().procedure("protezione_sussidiaria", Procedure.RINNOVO)
+    assert spec.unverified == frozenset({Aspect.CHANNEL})
+    assert "legal.protezione_sussidiaria.channel" in spec.legal_note_keys
+    assert "chieda al suo ufficio" in _it("legal.protezione_sussidiaria.channel")
+
+
+def test_the_codice_fiscale_is_asked_on_first_issue_only_if_already_held() -> None:
+    seen = 0
+    for permit in load_catalogue().permit_types:
+        spec = permit.procedures.get(Procedure.RILASCIO)
+        for document in spec.documents if spec else ():
+            if document.code == "codice_fiscale":
+                seen += 1
+                assert document.requirement is Requirement.CONDITIONAL, permit.code
+                assert document.condition_key == "condition.has_codice_fiscale", permit.code
+    assert seen >= 5
+    assert _it("condition.has_codice_fiscale") == "Se ha già un codice fiscale."
+
+
+def test_the_refugee_travel_document_is_issued_on_request() -> None:
+    catalogue = load_catalogue()
+    renewal = catalogue.procedure("asilo", Procedure.RINNOVO)
+    travel = next(d for d in renewal.documents if d.code == "titolo_viaggio")
+    assert travel.requirement is Requirement.CONDITIONAL
+    for procedure in BOTH:
+        assert "legal.asilo.travel_document" in catalogue.procedure("asilo", procedure).legal_note_keys
+    assert "si accompagna" not in _it("permit.asilo.description")
+    assert "a parte" in _it("permit.asilo.description")
+
+
+@pytest.mark.parametrize("language", ["it", "en", "fr", "es", "sq", "ar", "ur", "bn", "zh_Hans", "uk"])
+def test_four_more_photos_for_each_child_under_14(language: str) -> None:
+    assert "14" in texts_for(language)["document.photos.explanation"]
+
+
+def test_the_medical_exemption_covers_who_entered_with_a_medical_visa() -> None:
+    assert "visto per cure mediche" in _it("exemption.cure_mediche")
+    assert "medical treatment visa" in texts_for("en")["exemption.cure_mediche"]
+    for procedure in BOTH:
+        spec = load_catalogue().procedure("cure_mediche", procedure)
+        totals = _totals("cure_mediche", procedure)
+        assert totals == {("contributo_fino_1_anno", 7046, 8646), (None, 3046, 4646)}
+        assert Aspect.FEES in spec.unverified and "legal.cure_mediche.contributo" in spec.legal_note_keys
+
+
+def test_asylum_seekers_file_at_the_questura_and_pay_nothing() -> None:
+    for procedure in BOTH:
+        spec = load_catalogue().procedure("richiesta_asilo", procedure)
+        assert spec.channel is Channel.QUESTURA
+        assert _totals("richiesta_asilo", procedure) == {(None, 0, 0)}
+        assert "legal.richiesta_asilo.work_60_days" in spec.legal_note_keys
+        assert any("151,120" in source and "ISTAT" in source for source in spec.sources)
+
+
+def test_temporary_protection_renews_at_the_questura_for_16_plus_30_46_until_march_2027() -> None:
+    spec = load_catalogue().procedure("protezione_temporanea", Procedure.RINNOVO)
+    assert spec.channel is Channel.QUESTURA
+    assert {f.code: f.amount_cents for f in spec.fees.components} == {
+        "marca_da_bollo": 1600,
+        "permesso_elettronico": 3046,
+    }
+    assert _totals("protezione_temporanea", Procedure.RINNOVO) == {(None, 3046, 4646)}
+    assert "4 marzo 2027" in _it("legal.protezione_temporanea.until_2027")
+    first = load_catalogue().procedure("protezione_temporanea", Procedure.RILASCIO)
+    assert Aspect.FEES in first.unverified  # the sources give only the renewal's fees
+
+
+def test_family_of_eu_citizens_get_the_carta_di_soggiorno_for_the_card_cost_only() -> None:
+    for procedure in BOTH:
+        spec = load_catalogue().procedure("familiari_ue", procedure)
+        assert spec.channel is Channel.QUESTURA and Aspect.CHANNEL in spec.unverified  # or by kit since Aug 2021
+        assert _totals("familiari_ue", procedure) == {(None, 3046, 4646)}
+        assert spec.fees.exemptions == ("familiari_ue",)
+        codes = {d.code for d in spec.documents}
+        assert {"certificati_parentela", "documento_cittadino_ue", "attestato_iscrizione_ue"} <= codes
+        assert any("D.Lgs. 30/2007" in source for source in spec.sources)
+
+
+def test_seasonal_work_goes_by_kit_after_the_sportello_unico() -> None:
+    spec = load_catalogue().procedure("lavoro_stagionale", Procedure.RILASCIO)
+    assert spec.channel is Channel.KIT_POSTALE
+    assert spec.step_keys[0] == "procedure.lavoro_subordinato.rilascio.step.sportello_unico"
+    assert {"nulla_osta", "visto", "contratto_soggiorno"} <= {d.code for d in spec.documents}
+    assert _totals("lavoro_stagionale", Procedure.RILASCIO) == {("contributo_fino_1_anno", 7046, 11646)}
+    with pytest.raises(ProcedureNotAvailable) as error:
+        load_catalogue().procedure("lavoro_stagionale", Procedure.RINNOVO)
+    assert error.value.reason_key == "permit.lavoro_stagionale.no_rinnovo"
+
+
+def test_conversion_update_and_duplicate_are_variants_of_one_kit_procedure() -> None:
+    spec = load_catalogue().procedure("aggiornamento", Procedure.RINNOVO)
+    assert spec.channel is Channel.KIT_POSTALE
+    assert [v.code for v in spec.variants] == ["conversione", "aggiornamento_dati", "duplicato"]
+    assert "denuncia" in {d.code for d in spec.documents_for("duplicato")}
+    assert "denuncia" not in {d.code for d in spec.documents_for("conversione")}
+    assert spec.steps_for("duplicato")[0] == "procedure.aggiornamento.step.duplicato"
+    assert (None, 3046, 7646) in _totals("aggiornamento", Procedure.RINNOVO)  # exempt: update and duplicate
+    assert Aspect.FEES in spec.unverified  # some Questure charge the contributo on conversion
+
+
+@pytest.mark.parametrize(
+    "code", ["richiesta_asilo", "protezione_temporanea", "familiari_ue", "lavoro_stagionale", "aggiornamento"]
+)
+def test_each_added_type_names_its_sources(code: str) -> None:
+    for spec in load_catalogue().permit(code).procedures.values():
+        assert spec.sources, spec.procedure
+        assert any(re.search(r"\b20\d\d\b", source) for source in spec.sources), spec.procedure  # dated

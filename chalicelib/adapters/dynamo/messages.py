@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.inbound import InboundMessage, MessageType
+from chalicelib.domain.outbound import Template
 from chalicelib.domain.thread import Direction, thread_key
 from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, StatusOutcome
 
@@ -200,12 +201,16 @@ class DynamoOutboundStore:
             if update.error_code is not None:
                 actions.append(OutboundModel.error_code.set(update.error_code))
         forward = OutboundModel.status_rank.does_not_exist() | (OutboundModel.status_rank < update.status.rank)
+        item = OutboundModel(outbound_id)
         try:
-            OutboundModel(outbound_id).update(actions=actions, condition=forward)
+            item.update(actions=actions, condition=forward)  # PynamoDB asks for ALL_NEW: the item comes back
         except UpdateError as exc:
             if exc.cause_response_code == CONDITION_FAILED:
                 return StatusOutcome.STALE
             raise
+        content = item.content if isinstance(item.content, dict) else {}
+        if update.status is DeliveryStatus.FAILED and content.get("kind") == Template.__name__:
+            return StatusOutcome.TEMPLATE_FAILED
         return StatusOutcome.APPLIED
 
     @staticmethod

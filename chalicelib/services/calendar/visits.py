@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.calendar import WEEKDAYS, slot_key
+from chalicelib.domain.calendar import slot_key
 from chalicelib.domain.outbound import (
     LIST_ROWS_MAX,
     Buttons,
@@ -23,6 +23,7 @@ from chalicelib.domain.outbound import (
 )
 from chalicelib.domain.templates import APPOINTMENT_BOOKED, APPOINTMENT_MOVED, CHOOSE_VISIT, OFFICE_MESSAGE
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, join_list
 from chalicelib.services.calendar.slots import calendar_of, next_free
 from chalicelib.services.messages.notices import Notice, applicant_ref
 
@@ -41,18 +42,22 @@ CHOOSE = "visit.choose"  # the template's quick reply, and the "change time" but
 CHANGE = "visit.move"
 CANCEL = "visit.cancel"
 ROW_TITLE_MAX = 24
+DAY_SKELETONS = ("MMMEd", "MEd")  # CLDR skeletons of a row's day, longest first: "gio 11 dic", then "gio 11/12"
 
 
-def day_and_date(at: datetime, language: str) -> str:
-    """``giovedì 10/12``: the weekday in the applicant's language and the day, as the office writes dates."""
-    return f"{translate(f'day.{WEEKDAYS[at.weekday()]}', language)} {at.strftime('%d/%m')}"
+def day_and_date(at: datetime, language: str, room: int = ROW_TITLE_MAX) -> str:
+    """``gio 11 dic``, ``Thu, 11 Dec``, ``الخميس، 11 ديسمبر``: the weekday and the day as the applicant's language
+    writes them short (CLDR's skeletons), on the office's clock; with numbers for the month (``الأربعاء، 10/12``)
+    when the name does not fit in ``room`` characters."""
+    days = [format_date(at, language, skeleton) for skeleton in DAY_SKELETONS]
+    return next((day for day in days if len(day) <= room), days[-1])
 
 
 def slot_title(at: datetime, language: str) -> str:
     """A list row's title: the day and the time (within WhatsApp's 24 characters, the time always kept)."""
-    time = at.strftime("%H:%M")
-    day = day_and_date(at, language)
+    time = format_time(at, language)
     room = ROW_TITLE_MAX - len(time) - 1
+    day = day_and_date(at, language, room)
     return f"{day if len(day) <= room else day[: room - 1] + '…'} {time}"
 
 
@@ -99,7 +104,7 @@ def offer_visit(
 def originals(case: Case, language: str) -> str:
     """The originals to bring to the counter, in the applicant's language."""
     codes = case.checklist.counter_codes()
-    titles = ", ".join(translate(f"document.{code}.title", language) for code in codes)
+    titles = join_list((translate(f"document.{code}.title", language) for code in codes), language)
     return titles or translate("notice.nothing_else", language)
 
 
@@ -118,8 +123,8 @@ def current_visit(case: Case, may_change: bool) -> Buttons | Text:
     body = translate(
         "conv.visit.current",
         language,
-        date=day_and_date(appointment.at, language) + appointment.at.strftime("/%Y"),
-        time=appointment.at.strftime("%H:%M"),
+        date=format_date(appointment.at, language, "full"),
+        time=format_time(appointment.at, language),
         place=appointment.place,
     )
     if not may_change:
@@ -138,14 +143,14 @@ def booked_notice(case: Case, previous: Appointment | None) -> Notice:
     language = case.applicant.language
     values = {
         "case_ref": case.case_id,
-        "date": appointment.at.strftime("%d/%m/%Y"),
-        "time": appointment.at.strftime("%H:%M"),
+        "date": format_date(appointment.at, language, "full"),
+        "time": format_time(appointment.at, language),
         "place": appointment.place,
         "originals": originals(case, language),
     }
     if previous is None:
         return Notice("notice.appointment", values, APPOINTMENT_BOOKED)
-    old = {"old_date": previous.at.strftime("%d/%m/%Y"), "old_time": previous.at.strftime("%H:%M")}
+    old = {"old_date": format_date(previous.at, language, "full"), "old_time": format_time(previous.at, language)}
     replaced = translate("notice.appointment_replaced", language, **old)
     return Notice(
         "notice.appointment", values, APPOINTMENT_MOVED, template_values={**values, **old}, prefix_text=replaced

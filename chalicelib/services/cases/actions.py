@@ -24,6 +24,7 @@ from chalicelib.domain.templates import (
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, join_list
 from chalicelib.services.calendar.booking import book_visit, drop_visit, mark_attended
 from chalicelib.services.calendar.visits import booked_notice, offer_visit
 from chalicelib.services.cases.ports import CaseNotFound
@@ -79,7 +80,7 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
         DOCUMENTS_REQUESTED,
         extra_text=note,
         # Meta refuses new lines in template parameters: the template gets the list on one line.
-        template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+        template_values={"case_ref": case.case_id, "documents": join_list(titles, case.applicant.language)},
         link=deps.issue_link(saved, LinkPurpose.DOCUMENTS_REQUEST),
     )
     outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request", author=officer.actor)
@@ -235,7 +236,10 @@ def mark_visit(deps: CaseDeps, officer: Officer, case_id: str, attended: bool) -
         return ActionResult(saved)
     language = saved.applicant.language
     intro = translate(
-        "notice.visit_missed", language, date=missed.at.strftime("%d/%m/%Y"), time=missed.at.strftime("%H:%M")
+        "notice.visit_missed",
+        language,
+        date=format_date(missed.at, language, "full"),
+        time=format_time(missed.at, language),
     )
     outbound_id = f"case.{case_id}.v{saved.version}.missed"
     outcome = offer_visit(deps.calendar, deps.notifier, saved, outbound_id, author=officer.actor, intro=intro)

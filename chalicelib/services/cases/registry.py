@@ -68,6 +68,9 @@ class RegisterCase:
     pratica_number: str | None = None
     permit_expiry: date | None = None
     assigned_officer: str | None = None
+    # How the applicant came to this procedure where the catalogue tells paths apart (e.g. family: reunification,
+    # art. 30, family of an Italian citizen): only that path's documents are listed as needed.
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
     if not officer.is_supervisor and command.assigned_officer not in (officer.username, None):
         raise SupervisorOnly("officers can only register a case for themselves or for nobody")
     spec = deps.catalogue().procedure(command.permit_type, command.procedure)
+    if command.variant is not None:
+        spec.variant(command.variant)  # UnknownVariant, with the procedure's own, before anything is written
     assignee_name = display_name(deps.officers, officer, command.assigned_officer)
     now = deps.clock_ms()
     for _ in range(3):  # a clash of random ids is rare; the conditional write catches it
@@ -120,7 +125,7 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
             procedure=command.procedure,
             permit_type=command.permit_type,
             applicant=command.applicant,
-            checklist=Checklist.for_procedure(spec),
+            checklist=Checklist.for_procedure(spec, command.variant),
             status=CaseStatus.REGISTERED,
             created_at_ms=now,
             status_since_ms=now,
@@ -134,7 +139,8 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
             "case_registered",
             now,
             officer.actor,
-            {"procedure": command.procedure.value, "permit_type": command.permit_type},
+            {"procedure": command.procedure.value, "permit_type": command.permit_type}
+            | ({"variant": command.variant} if command.variant else {}),
         )
         try:
             case = deps.cases.add(case, [event])

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.cases import PREVIEW_CHARS, MessagePreview
 from chalicelib.domain.catalogue import Procedure
-from chalicelib.domain.conversation import Command, ConversationState, normalise, parse_command
+from chalicelib.domain.conversation import Command, ConversationState, parse_command
 from chalicelib.domain.inbound import MessageType
+from chalicelib.domain.normalise import normalise
 from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.domain.thread import inbound_content
 from chalicelib.domain.upload_links import LinkPurpose
@@ -29,6 +30,7 @@ from chalicelib.services.chat.documents import assign_pending, receive_file
 from chalicelib.services.chat.turn import ChatDeps, Turn
 from chalicelib.services.messages.notices import link_text
 from chalicelib.services.messages.ports import InboundFiling
+from chalicelib.services.privacy import first_contact_line, short_notice
 from chalicelib.services.uploads.page import wanted_items
 
 if TYPE_CHECKING:
@@ -96,7 +98,9 @@ def _dispatch(message: InboundMessage, turn: Turn, deps: ChatDeps, guess: str) -
     state = turn.conversation.state
     if state is ConversationState.NEW:
         turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_LANGUAGE, language=guess)
-        turn.replies.append(replies.language_menu(guess))
+        # A first contact: the privacy notice's line (GDPR art. 13: when the data are collected) goes with the menu.
+        privacy = first_contact_line(_office_code(turn, deps), deps.privacy, guess)
+        turn.replies.append(replies.language_menu(guess, footer=privacy))
         if message.type in (MessageType.IMAGE, MessageType.DOCUMENT):
             receive_file(message, turn, deps)
         elif message.text and parse_command(message.text, command_words()):
@@ -138,6 +142,8 @@ def _choice(reply_id: str, turn: Turn, deps: ChatDeps) -> None:
         visit.choose(turn, deps)
     elif reply_id == visits.CANCEL:
         visit.cancel(turn, deps)
+    elif reply_id in (replies.OPTOUT_YES, replies.OPTOUT_NO):
+        _reminders(Command.STOP if reply_id == replies.OPTOUT_YES else None, turn, deps)
     else:
         _information(reply_id, turn, deps)
 
@@ -203,15 +209,35 @@ def _link(turn: Turn, deps: ChatDeps) -> None:
     turn.replies.append(Text(f"{intro}\n\n{link_text(issued, turn.language)}"))
 
 
-def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
-    command = parse_command(message.text or "", command_words())
-    now = deps.clock_ms()
+def _reminders(command: Command | None, turn: Turn, deps: ChatDeps) -> None:
+    """Reminders off (an unmistakable stop, or "yes" to the question), on, kept ("no"), or the question itself.
+
+    Meta requires an opt-out to be honoured promptly, so STOP works at once; a word that may mean something else
+    ("basta", "روکیں") or a stop word asked as a question ("STOP?") only asks, and only the "yes" button opts out.
+    """
     if command is Command.STOP:
-        turn.conversation = replace(turn.conversation, opted_out_at_ms=now)
+        turn.conversation = replace(turn.conversation, opted_out_at_ms=deps.clock_ms())
         turn.say("conv.optout")
     elif command is Command.START:
         turn.conversation = replace(turn.conversation, opted_out_at_ms=None)
         turn.say("conv.optin")
+    elif command is Command.MAYBE_STOP:
+        turn.replies.append(replies.optout_question(turn.language))
+    else:
+        turn.say("conv.optout.kept")
+
+
+def _privacy(turn: Turn, deps: ChatDeps) -> None:
+    """The short privacy notice, with the full notice's link, in the applicant's language."""
+    office = deps.office(_office_code(turn, deps))
+    turn.replies.append(Text(short_notice(office, deps.privacy, turn.language)))
+
+
+def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
+    command = parse_command(message.text or "", command_words())
+    now = deps.clock_ms()
+    if command in _REMINDERS:
+        _reminders(command, turn, deps)
     elif command is Command.LANGUAGE:
         turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_LANGUAGE)
         turn.replies.append(replies.language_menu(turn.language))
@@ -227,6 +253,8 @@ def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
             turn.say("conv.handoff")
 
 
+_REMINDERS = frozenset({Command.STOP, Command.START, Command.MAYBE_STOP})
+
 # The commands that only answer (the others change the conversation itself, above).
 _ANSWERS: dict[Command, Callable[[Turn, ChatDeps], None]] = {
     Command.STATUS: _status,
@@ -234,6 +262,7 @@ _ANSWERS: dict[Command, Callable[[Turn, ChatDeps], None]] = {
     Command.HELP: lambda turn, deps: turn.say("conv.help"),
     Command.LINK: _link,
     Command.VISIT: visit.visit_command,
+    Command.PRIVACY: _privacy,
 }
 
 

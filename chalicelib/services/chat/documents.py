@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.actors import APPLICANT
 from chalicelib.domain.cases import CaseEvent
-from chalicelib.domain.conversation import ConversationState, normalise
+from chalicelib.domain.conversation import ConversationState
+from chalicelib.domain.normalise import normalise
 from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n import translate
 from chalicelib.services.chat import replies

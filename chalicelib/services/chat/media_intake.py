@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.errors import DomainError
+from chalicelib.services.metrics import NO_METRICS, MetricName
 from chalicelib.whatsapp.errors import GraphApiError, MediaTooLarge
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.services.cases.ports import CaseRepository, DocumentStorage
     from chalicelib.services.messages.gateway import WhatsAppGateway
+    from chalicelib.services.metrics import Metrics
 
 MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
 EXPIRED_URL_STATUS = 404
@@ -70,6 +72,7 @@ class MediaIntake:
     cases: CaseRepository
     max_bytes: int
     clock_ms: Callable[[], int]
+    metrics: Metrics = NO_METRICS
 
     def document_id(self, message: InboundMessage) -> str:
         """Deterministic, so that a redelivered message stores the same document once."""
@@ -103,6 +106,7 @@ class MediaIntake:
             filename if isinstance(filename, str) else None,
         )
         self.cases.add_document(document)
+        self.metrics.count(MetricName.DOCUMENTS_RECEIVED)
         return document
 
     def _download(self, media_id: str) -> tuple[bytes, str | None]:

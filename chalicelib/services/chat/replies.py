@@ -8,6 +8,7 @@ from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.outbound import Buttons, ListMenu, ListRow, ListSection, ReplyButton, Text
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_money, format_time, join_list, opening_hours
 from chalicelib.i18n.languages import languages
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 ROWS_PER_LIST = 10
 INFO_CONTACTS, INFO_PERMITS, INFO_STATUS = "info.contacts", "info.permits", "info.status"
+OPTOUT_YES, OPTOUT_NO = "optout.yes", "optout.no"
 
 
 def _fit(text: str, limit: int) -> str:
@@ -29,14 +31,16 @@ def text(key: str, language: str, **values: str) -> Text:
     return Text(translate(key, language, **values))
 
 
-def language_menu(guess: str) -> ListMenu:
-    """The language list, written in the guessed language, with that language first."""
+def language_menu(guess: str, footer: str | None = None) -> ListMenu:
+    """The language list, written in the guessed language, with that language first (and ``footer``, a last line
+    such as the privacy notice's on first contact)."""
     ordered = sorted(languages(), key=lambda lang: lang.code != guess)
     rows = tuple(ListRow(f"lang.{lang.code}", _fit(lang.name, 24)) for lang in ordered)
     section = ListSection(_fit(translate("conv.language.section", guess), 24), rows[:ROWS_PER_LIST])
-    return ListMenu(
-        translate("conv.language.body", guess), _fit(translate("conv.language.button", guess), 20), (section,)
-    )
+    body = translate("conv.language.body", guess)
+    if footer and len(body) + 2 + len(footer) <= 1024:  # an interactive message's body stops at 1024 characters
+        body = f"{body}\n\n{footer}"
+    return ListMenu(body, _fit(translate("conv.language.button", guess), 20), (section,))
 
 
 def info_menu(language: str) -> ListMenu:
@@ -52,20 +56,29 @@ def info_menu(language: str) -> ListMenu:
     )
 
 
+def optout_question(language: str) -> Buttons:
+    """Whether to stop the reminders, asked when a word may not mean it: only "yes" opts the applicant out."""
+    buttons = (
+        ReplyButton(OPTOUT_YES, _fit(translate("conv.optout.yes", language), 20)),
+        ReplyButton(OPTOUT_NO, _fit(translate("conv.optout.no", language), 20)),
+    )
+    return Buttons(translate("conv.optout.confirm", language), buttons)
+
+
 def contacts(office: Office, language: str) -> Text:
-    """The office's address and the phone line for people without WhatsApp."""
+    """The office's address and the phone line for people without WhatsApp (its days and hours from offices.json,
+    written as the applicant's language writes them)."""
     line = office.phone_line
-    days = [translate(f"day.{day}", language) for day in line.days] if line else []
-    joined = f" {translate('conv.info.and', language)} ".join(days)
+    hours = opening_hours(line.days, line.opens, line.closes, language) if line else {}
     return text(
         "conv.info.contacts_text",
         language,
         office=office.name,
         address=office.address,
         phone=line.number if line else "—",
-        days=joined or "—",
-        opens=line.opens if line else "—",
-        closes=line.closes if line else "—",
+        days=hours.get("days") or "—",
+        opens=hours.get("opens", "—"),
+        closes=hours.get("closes", "—"),
         pec=office.pec or "—",
     )
 
@@ -99,10 +112,6 @@ def procedure_choice(permit: PermitType, language: str) -> Buttons:
     return Buttons(translate(permit.description_key, language)[:1024], buttons)
 
 
-def _euro(cents: int) -> str:
-    return f"€ {cents // 100},{cents % 100:02d}"
-
-
 def permit_details(permit: PermitType, spec: ProcedureSpec, language: str) -> Text:
     """Documents, costs and channel of one procedure."""
     lines: list[str] = []
@@ -110,9 +119,18 @@ def permit_details(permit: PermitType, spec: ProcedureSpec, language: str) -> Te
         del members
         lines.append(f"• {translate(f'group.{group}.title', language)}")
     for document in spec.documents:
-        if document.requirement is Requirement.REQUIRED:
+        if document.requirement is Requirement.REQUIRED and not document.variants:
             lines.append(f"• {translate(document.title_key, language)}")
-    amounts = " / ".join(dict.fromkeys(_euro(option.total_cents) for option in spec.fees.options))
+    for variant in spec.variants:  # e.g. reunification needs nulla osta and visa, art. 30 does not
+        own = [
+            translate(d.title_key, language)
+            for d in spec.documents
+            if variant.code in d.variants and d.requirement is Requirement.REQUIRED
+        ]
+        if own:
+            lines.append(f"• {translate(variant.title_key, language)}: {join_list(own, language)}")
+    totals = dict.fromkeys(format_money(option.total_cents, language) for option in spec.fees.options)
+    amounts = join_list(totals, language, style="or")
     body = translate(
         "conv.info.permit_text",
         language,
@@ -160,8 +178,8 @@ def status(case: Case, catalogue: Catalogue, language: str) -> Text:
             translate(
                 "conv.status.appointment",
                 language,
-                date=at.strftime("%d/%m/%Y"),
-                time=at.strftime("%H:%M"),
+                date=format_date(at, language, "full"),
+                time=format_time(at, language),
                 place=case.appointment.place,
             )
         )

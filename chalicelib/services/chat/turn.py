@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.services.chat.ports import ConversationStore
     from chalicelib.services.messages.messenger import Messenger
     from chalicelib.services.messages.ports import InboundStore
+    from chalicelib.services.privacy import PrivacyContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class ChatDeps:
     clock_ms: Callable[[], int]
     issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link ("link" command)
     calendar: CalendarDeps  # the counter visit: free times, booking
+    privacy: PrivacyContext  # the privacy notice: its link on first contact, the "privacy" command
     max_mb: int = 10
 
 

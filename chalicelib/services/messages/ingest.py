@@ -18,6 +18,7 @@ from chalicelib.domain.delivery import DeliveryStatus
 from chalicelib.domain.errors import DomainError
 from chalicelib.observability import get_logger
 from chalicelib.services.messages.ports import QuarantineRecord, StatusOutcome
+from chalicelib.services.metrics import NO_METRICS, MetricName, error_code
 from chalicelib.whatsapp.signature import is_valid_signature
 from chalicelib.whatsapp.updates import QuarantinedItem, QuarantineReason, parse_webhook
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.services.messages.ports import InboundStore, OutboundStore, QuarantineStore
+    from chalicelib.services.metrics import Metrics
 
 log = get_logger("ingest")
 
@@ -56,6 +58,7 @@ class IngestDeps:
     quarantine: QuarantineStore
     clock_ms: Callable[[], int]
     executor: Executor | None = None
+    metrics: Metrics = NO_METRICS
 
 
 def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> IngestResult:
@@ -72,15 +75,19 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
         return IngestResult(quarantined=1)
     batch = parse_webhook(payload)
     stored, duplicates = _store_messages(deps, batch.messages, now)
+    if stored:
+        deps.metrics.count(MetricName.MESSAGES_RECEIVED, stored)
     applied = stale = 0
     unknown: list[QuarantinedItem] = []
     for update in batch.statuses:
         outcome = deps.outbound.apply_status(update, now)
-        if outcome is StatusOutcome.APPLIED:
+        if outcome in {StatusOutcome.APPLIED, StatusOutcome.TEMPLATE_FAILED}:
             applied += 1
             if update.status is DeliveryStatus.FAILED:
                 extra = {"outbound_id": update.outbound_id, "wamid": update.wamid, "code": update.error_code}
                 log.warning("delivery_failed", extra=extra)
+            if outcome is StatusOutcome.TEMPLATE_FAILED:  # counted once: a redelivered status is stale
+                deps.metrics.count(MetricName.TEMPLATE_FAILURES, code=error_code(update.error_code))
         elif outcome is StatusOutcome.STALE:
             stale += 1
         else:

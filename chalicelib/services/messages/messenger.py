@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from chalicelib.observability import get_logger
 from chalicelib.services.messages.ports import ClaimOutcome
 from chalicelib.services.messages.rendering import render
+from chalicelib.services.metrics import NO_METRICS, MetricName, error_code
 from chalicelib.whatsapp.errors import GraphApiError, TransportError
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.outbound import OutboundMessage
     from chalicelib.services.messages.gateway import WhatsAppGateway
     from chalicelib.services.messages.ports import OutboundStore
+    from chalicelib.services.metrics import Metrics
 
 log = get_logger("messaging")
 
@@ -46,6 +48,7 @@ class Messenger:
     gateway: WhatsAppGateway
     outbound: OutboundStore
     clock_ms: Callable[[], int]
+    metrics: Metrics = NO_METRICS
 
     def send_once(self, message: OutboundMessage) -> SendOutcome:
         """Send ``message`` unless a message with its ``outbound_id`` was already sent or attempted."""
@@ -64,6 +67,7 @@ class Messenger:
                 raise
             self.outbound.record_failed(message.outbound_id, None, UNCERTAIN_DELIVERY, self.clock_ms())
             log.error("send_outcome_unknown", extra={"outbound_id": message.outbound_id})
+            self._count_failure(message, None)
             return SendOutcome.FAILED, None
         except GraphApiError as exc:
             if exc.is_transient:
@@ -71,7 +75,14 @@ class Messenger:
                 raise
             self.outbound.record_failed(message.outbound_id, exc.code, type(exc).__name__, self.clock_ms())
             log.warning("send_failed", extra={"outbound_id": message.outbound_id, "code": exc.code})
+            self._count_failure(message, exc.code)
             return SendOutcome.FAILED, exc.code
         self.outbound.record_accepted(message.outbound_id, wamid, self.clock_ms())
         log.info("message_sent", extra={"outbound_id": message.outbound_id, "wamid": wamid})
+        self.metrics.count(MetricName.REPLIES_SENT)
         return SendOutcome.SENT, None
+
+    def _count_failure(self, message: OutboundMessage, code: int | None) -> None:
+        """A send that failed for good (a transient refusal is retried, so not yet a failure)."""
+        if message.is_template:
+            self.metrics.count(MetricName.TEMPLATE_FAILURES, code=error_code(code))

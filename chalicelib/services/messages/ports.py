@@ -23,6 +23,8 @@ class StatusOutcome(StrEnum):
     APPLIED = "applied"
     STALE = "stale"  # a duplicate, or older than what we already know: nothing moves backwards
     UNKNOWN_MESSAGE = "unknown_message"
+    # Applied, and it is the failure of a template: Meta accepted the send, then could not deliver it (counted).
+    TEMPLATE_FAILED = "template_failed"
 
 
 class ClaimOutcome(StrEnum):
@@ -111,7 +113,8 @@ class OutboundStore(Protocol):
         ...
 
     def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
-        """Move the message's status forward (never backwards); duplicates change nothing."""
+        """Move the message's status forward (never backwards); duplicates change nothing. Reports a template
+        moved to failed apart, so that it is counted with no second read."""
         ...
 
 

@@ -20,6 +20,7 @@ from chalicelib.domain.reminders import FINAL_STATES, ReminderKind, ReminderStat
 from chalicelib.services.cases.ports import CaseNotFound
 from chalicelib.services.messages.messenger import SendOutcome
 from chalicelib.services.messages.notices import applicant_ref
+from chalicelib.services.metrics import NO_METRICS, MetricName, error_code
 from chalicelib.services.reminders.notices import reminder_notice
 from chalicelib.services.reminders.schedule import schedule_for
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.messages.notices import Notifier
+    from chalicelib.services.metrics import Metrics
     from chalicelib.services.reminders.ports import ReminderJob
     from chalicelib.services.reminders.schedule import SchedulerDeps
 
@@ -56,6 +58,7 @@ class DeliveryDeps:
     opted_out: Callable[[ApplicantRef], bool]
     catalogue: Callable[[], Catalogue]
     issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link for document reminders
+    metrics: Metrics = NO_METRICS
 
 
 def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str, reason: str, now: int) -> Delivery:
@@ -109,6 +112,7 @@ def _send(deps: DeliveryDeps, case: Case, job: ReminderJob, kind: ReminderKind, 
     data = {"reminder": job.reminder_id, "kind": kind.value, "form": form, "purpose": notice.template.name}
     if outcome is SendOutcome.FAILED:
         reason = f"graph_error_{code}" if code is not None else "send_failed"
+        deps.metrics.count(MetricName.REMINDER_SEND_FAILURES, code=error_code(code))
         store.finish(job.case_id, job.reminder_id, ReminderState.FAILED, reason)
         deps.cases.add_events(case.case_id, [CaseEvent("reminder_failed", now, SERVICE, {**data, "reason": reason})])
         return Delivery.FAILED

@@ -16,6 +16,7 @@ from chalicelib.domain.templates import (
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import format_date, format_time, join_list
 from chalicelib.services.messages.notices import Notice
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _documents_notice(
         key,
         {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
         template,
-        template_values={"case_ref": case.case_id, "documents": ", ".join(titles)},
+        template_values={"case_ref": case.case_id, "documents": join_list(titles, case.applicant.language)},
         link=link(case, LinkPurpose.REMINDER),
     )
 
@@ -48,11 +49,11 @@ def _documents_notice(
 def _appointment_notice(case: Case) -> Notice:
     assert case.appointment is not None  # planned only for booked cases
     language = case.applicant.language
-    originals = ", ".join(_titles(case.checklist.counter_codes(), language))
+    originals = join_list(_titles(case.checklist.counter_codes(), language), language)
     values = {
         "case_ref": case.case_id,
-        "date": case.appointment.at.strftime("%d/%m/%Y"),
-        "time": case.appointment.at.strftime("%H:%M"),
+        "date": format_date(case.appointment.at, language, "full"),
+        "time": format_time(case.appointment.at, language),
         "place": case.appointment.place,
         "originals": originals or translate("notice.nothing_else", language),
     }
@@ -68,12 +69,12 @@ def _expiry_notice(case: Case, catalogue: Catalogue) -> Notice:
     except DomainError:  # no renewal for this permit type: the case's own checklist
         codes = tuple(i.code for i in case.checklist.items)
     titles = _titles(codes, case.applicant.language)
-    values = {"date": case.permit_expiry.strftime("%d/%m/%Y")}
+    values = {"date": format_date(case.permit_expiry, case.applicant.language, "long")}
     return Notice(
         "notice.reminder.permit_expiry",
         {**values, "documents": "\n".join(f"• {t}" for t in titles)},
         REMINDER_EXPIRY,
-        template_values={**values, "documents": ", ".join(titles)},
+        template_values={**values, "documents": join_list(titles, case.applicant.language)},
     )
 
 

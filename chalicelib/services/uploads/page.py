@@ -39,6 +39,7 @@ from chalicelib.domain.uploads import (
 )
 from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
 from chalicelib.services.chat.media_intake import sniffed_type
+from chalicelib.services.metrics import NO_METRICS, MetricName
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.upload_links import UploadLink
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.cases.ports import CaseRepository
+    from chalicelib.services.metrics import Metrics
     from chalicelib.services.uploads.ports import PresignedPost, UploadLinkStore, UploadStorage, UploadStore
 
 APPLICANT_ROLE = "applicant"  # the audit role of uploads made through a link
@@ -68,6 +70,7 @@ class UploadDeps:
     post_seconds: int = 600  # how long one pre-signed POST may be used
     max_uses: int = 100  # page opens and upload calls per link; far above a real applicant's
     max_bytes: int = 10 * 1024 * 1024
+    metrics: Metrics = NO_METRICS
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,7 @@ def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> tuple
     deps.uploads.save(received)
     deps.storage.delete(upload.staging_key)
     _audit(deps, received, case.office, "received", document_id=document_id)
+    deps.metrics.count(MetricName.DOCUMENTS_RECEIVED)
     return received, saved
 
 

@@ -1,0 +1,104 @@
+"""Reading requests and writing JSON answers: what every HTTP edge shares, public or officers' (light to import).
+
+The public function imports this, not :mod:`functions.api`, whose error table pulls in every officers' use case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from chalice.app import Response
+
+from chalicelib.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+E = TypeVar("E", bound=StrEnum)
+PAGE_SIZE = re.compile(r"[0-9]{1,4}")  # ASCII digits only: int() refuses "²" and 5000-digit numbers with ValueError
+
+
+class BadInput(DomainError):
+    """The request body or a parameter is malformed (400)."""
+
+
+class InvalidInput(DomainError):
+    """A field has a value the API does not accept (422)."""
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object."""
+    try:
+        body = json.loads(request.raw_body or b"{}")
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        raise BadInput("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = 2000) -> str | None:
+    """A string field, stripped; an optional one left blank is absent (None), never stored as ""."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name} is required")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
+        raise InvalidInput(f"{name} must be a non-empty string of at most {max_length} characters")
+    return value.strip() or None
+
+
+def required_text(body: dict[str, Any], name: str, max_length: int = 2000) -> str:
+    """A string field that must be there."""
+    value = text(body, name, required=True, max_length=max_length)
+    assert value is not None  # text() raised otherwise
+    return value
+
+
+def page_size(raw: str, maximum: int) -> int:
+    """A ``limit`` query parameter: a whole number from 1 to ``maximum``."""
+    if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(f"limit must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+def choice(value: Any, kind: type[E], name: str) -> E:
+    """``value`` as a member of ``kind``."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"{name} must be one of: {allowed}") from None
+
+
+def iso_date(value: Any, name: str) -> date:
+    """``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a date, YYYY-MM-DD") from None
+
+
+def local_datetime(value: Any, name: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM`` in the office's local time (no zone: the counter's clock)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{name} must be a local date and time, YYYY-MM-DDTHH:MM") from None
+    if parsed.tzinfo is not None:
+        raise InvalidInput(f"{name} must be the office's local time, without a time zone")
+    return parsed
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer; never cached (cases hold personal data)."""
+    return Response(
+        body=body,
+        status_code=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
+    )
