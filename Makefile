@@ -36,9 +36,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-## make phone: chat with the local system as an applicant.
+## make phone: chat with the local system as an applicant (TO=MC: write to that office's WhatsApp number).
 phone: install
-	$(BIN)/python -m devtools.phone
+	$(BIN)/python -m devtools.phone $(if $(TO),--to '$(TO)')
 
 ## make token: a local officer's ID token, for `make run`'s API (OFFICE=AN|MC..., ROLE=officer|supervisor,
 ## optional OFFICER_NAME=username, TTL=seconds). Only the token is printed: TOKEN=$$(make -s token ROLE=supervisor).
@@ -48,9 +48,11 @@ TTL ?= 3600
 token: install
 	@$(BIN)/python -m devtools.token --office '$(OFFICE)' --role '$(ROLE)' --ttl '$(TTL)' $(if $(OFFICER_NAME),--user '$(OFFICER_NAME)')
 
-## make remind AS_OF=2026-12-01T09:05: run the reminder sweep on `make run`'s system as if it were that time.
+## make remind AS_OF=2026-12-01T09:05: run the reminder sweep on `make run`'s system as if it were that time
+## (its moto on MOTO_PORT, or AWS_ENDPOINT_URL when `make run` used that endpoint).
 remind: install
-	$(BIN)/python -m devtools.ops --local http://127.0.0.1:$${MOTO_PORT:-5000} sweep $(if $(AS_OF),--as-of '$(AS_OF)')
+	$(BIN)/python -m devtools.ops --local "$${AWS_ENDPOINT_URL:-http://127.0.0.1:$${MOTO_PORT:-5000}}" sweep \
+	  $(if $(AS_OF),--as-of '$(AS_OF)')
 
 ## make bench: benchmarks; figures go in BENCHMARKS.md.
 bench: install

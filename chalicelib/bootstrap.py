@@ -96,6 +96,14 @@ def privacy_context(settings: Settings) -> PrivacyContext:
     return PrivacyContext(settings.public_base_url, retention, settings.region)
 
 
+def office_number(code: str) -> str | None:
+    """The office's own WhatsApp number (Meta's ``phone_number_id``) from ``offices.json``; None: the configured."""
+    from chalicelib.offices import offices
+
+    entry = offices().get(code)
+    return entry.phone_number_id if entry else None
+
+
 def now_ms() -> int:
     """Wall-clock time in milliseconds."""
     return int(time.time() * 1000)
@@ -181,6 +189,7 @@ class Container:
             api_version=self.settings.graph_api_version,
             phone_number_id=lambda: self.secrets.get().phone_number_id,
             access_token=lambda: self.secrets.get().access_token,
+            office_number=office_number,
         )
 
     @cached_property
@@ -202,7 +211,15 @@ class Container:
             clock_ms=now_ms,
             executor=executor,
             metrics=self.metrics,
+            route=self.route,
         )
+
+    def route(self, phone_number_id: str) -> str | None:
+        """The office a message sent to ``phone_number_id`` is for (None: no office's number)."""
+        from chalicelib.offices import office_for_number
+
+        configured = self.secrets.get().phone_number_id
+        return office_for_number(phone_number_id, configured, self.settings.default_office)
 
     @cached_property
     def process_deps(self) -> ProcessDeps:

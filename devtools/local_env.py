@@ -49,6 +49,14 @@ def local_secrets(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: environ.get(name) or fallback[name] for name in SECRET_NAMES}
 
 
+def office_numbers_environment() -> dict[str, str]:
+    """The offices' own WhatsApp numbers (``offices.json``): the simulator plays them as the account's others."""
+    from chalicelib.offices import offices
+
+    numbers = [entry.phone_number_id for entry in offices().values() if entry.phone_number_id]
+    return {"WHATSAPP_OTHER_PHONE_NUMBER_IDS": ",".join(numbers)}
+
+
 def aws_environment(endpoint: str, region: str) -> dict[str, str]:
     """What every botocore client (PynamoDB included) needs to talk to the local endpoint and nothing else."""
     return {
@@ -93,12 +101,24 @@ class Urls:
         }
 
 
+def _port(url: str) -> str:
+    return url.rsplit(":", 1)[-1].split("/", 1)[0]
+
+
+def walkthrough_exports(urls: Urls, started_moto: bool) -> str:
+    """The banner's ``export`` line: the ports the README's walk-throughs and ``make token|phone|remind`` read."""
+    ports = [("API_PORT", urls.api), ("SIMULATOR_PORT", urls.simulator)]
+    if started_moto:
+        ports.append(("MOTO_PORT", urls.aws))
+    return "export " + " ".join(f"{name}={_port(url)}" for name, url in ports)
+
+
 def banner(
     urls: Urls, secrets: Mapping[str, str], region: str, started_moto: bool, officers: Sequence[str] = ()
 ) -> str:
     """What the person who typed ``make run`` needs to know."""
     aws_label = "AWS (moto)" if started_moto else "AWS endpoint"
-    phone = "make phone" if urls.simulator == "http://127.0.0.1:8001" else f"SIMULATOR_URL={urls.simulator} make phone"
+    exports = walkthrough_exports(urls, started_moto)
     digits = EXAMPLE_PHONE.lstrip("+")
     lines = [
         "",
@@ -109,7 +129,9 @@ def banner(
         f"  {aws_label:<12} {urls.aws}   (region {region})",
         "Local secrets (throwaway values, shared by the app and the simulator):",
         *(f"  {name}={secrets[name]}" for name in SECRET_NAMES),
-        f"Chat as an applicant: {phone}   (in another terminal)",
+        "In another terminal (the README's walk-throughs, make token, make phone and make remind read these):",
+        f"  {exports}",
+        "Chat as an applicant: make phone",
         "Or send one message and read the replies:",
         f"  curl -s -X POST {urls.simulator}/_simulator/inbound -H 'Content-Type: application/json' \\",
         f'       -d \'{{"from": "{EXAMPLE_PHONE}", "text": "Ciao"}}\'',

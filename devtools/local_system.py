@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from devtools.local_auth import local_auth_environment, officer_commands
-from devtools.local_env import Urls, aws_environment, banner, free_port, local_secrets, port_in_use, scrub_aws
+from devtools.local_env import (
+    Urls,
+    aws_environment,
+    banner,
+    free_port,
+    local_secrets,
+    office_numbers_environment,
+    port_in_use,
+    scrub_aws,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -74,9 +83,10 @@ def _create_resources(region: str) -> None:
 
 
 def _start_api(stack: contextlib.ExitStack, port: int) -> subprocess.Popen[bytes]:
-    # The console script, not `python -c`: chalice re-executes sys.argv. No autoreload: one process to stop.
-    chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "local", "--host", "127.0.0.1", "--port", str(port), "--stage", "dev", "--no-autoreload"]
+    # `chalice local` with the deployed gateway's answer to unknown paths (devtools/local_api.py). No autoreload
+    # (which re-executes sys.argv): one process to stop.
+    serve = [sys.executable, "-m", "devtools.local_api", "local"]
+    command = [*serve, "--host", "127.0.0.1", "--port", str(port), "--stage", "dev", "--no-autoreload"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # its own process group
     stack.callback(_stop_process_group, process)
@@ -173,6 +183,7 @@ def run(args: argparse.Namespace, stop: threading.Event) -> int:
         from devtools.simulator.config import SimulatorConfig
         from devtools.simulator.server import start
 
+        os.environ.update(office_numbers_environment())  # the simulator plays every office's number
         simulator = start(SimulatorConfig.from_env())
         stack.callback(simulator.stop)
         os.environ.setdefault("GRAPH_API_BASE_URL", simulator.url)

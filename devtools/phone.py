@@ -1,6 +1,8 @@
 """Terminal chat with the local system, playing an applicant through the WhatsApp simulator.
 
-``python -m devtools.phone [--from +39...] [--name NAME] [--url SIMULATOR_URL]`` (``make phone``).  Type a
+``python -m devtools.phone [--from +39...] [--to OFFICE|PHONE_NUMBER_ID] [--name NAME] [--url SIMULATOR_URL]``
+(``make phone [TO=MC]``): ``--to`` writes to that office's WhatsApp number (``offices.json``) or to any number
+of the business account by Meta's id (the main number by default).  Type a
 line to send it; ``/file PATH [caption]`` sends a file; ``/raw JSON`` sends any message object; a number
 picks that button or list row of the last interactive message; ``/help``; ``/quit``.  Works with piped
 stdin too (each input line is echoed, and replies are awaited for ``--wait`` seconds at the end).
@@ -99,8 +101,9 @@ def render(entry: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]] | Non
 class Phone:
     """One applicant's chat: sends through the simulator and prints what the office sends back."""
 
-    def __init__(self, url: str, phone: str, name: str, out: TextIO) -> None:
+    def __init__(self, url: str, phone: str, name: str, out: TextIO, to: str | None = None) -> None:
         self.url, self.phone, self.name, self.out = url.rstrip("/"), phone, name, out
+        self.to = to  # the business number written to (Meta's phone_number_id); None: the main one
         self.next_index = 0
         self.options: list[dict[str, Any]] = []
         self.reachable = True
@@ -143,6 +146,8 @@ class Phone:
     def send(self, content: dict[str, Any]) -> None:
         """Send one message as this applicant, then show any immediate reply."""
         payload = {"from": self.phone, "name": self.name, **content}
+        if self.to:
+            payload["phone_number_id"] = self.to
         try:
             response = requests.post(f"{self.url}/_simulator/inbound", json=payload, timeout=60)
         except requests.RequestException as exc:
@@ -200,6 +205,19 @@ class Phone:
         self.send({"file": spec})
 
 
+def business_number(to: str | None) -> str | None:
+    """``--to``: an office's code (its own number in ``offices.json``; None when it has none, i.e. the main number),
+    or a phone number id as it is."""
+    if not to or to.isdigit():
+        return to or None
+    from chalicelib.offices import offices
+
+    known = offices()
+    if to.upper() not in known:
+        raise SystemExit(f"--to: no office {to!r} (offices: {', '.join(sorted(known))}); or give a phone number id")
+    return known[to.upper()].phone_number_id
+
+
 def _poller(phone: Phone, stop: threading.Event) -> None:
     while not stop.wait(POLL_SECONDS):
         phone.poll()
@@ -210,14 +228,21 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, out: TextIO
     parser = argparse.ArgumentParser(prog="python -m devtools.phone", description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="phone", default=os.environ.get("PHONE_FROM", "+393331234567"))
     parser.add_argument("--name", default=os.environ.get("PHONE_NAME", "Applicant"))
-    parser.add_argument("--url", default=os.environ.get("SIMULATOR_URL", "http://127.0.0.1:8001"))
+    parser.add_argument(
+        "--to",
+        default=os.environ.get("PHONE_TO") or None,
+        help="the office (AN, MC…) or the business phone number id to write to (default: the main number)",
+    )
+    simulator = os.environ.get("SIMULATOR_URL") or f"http://127.0.0.1:{os.environ.get('SIMULATOR_PORT') or 8001}"
+    parser.add_argument("--url", default=simulator, help="the simulator (default: SIMULATOR_URL, or SIMULATOR_PORT)")
     parser.add_argument("--no-history", action="store_true", help="do not show earlier messages")
     parser.add_argument("--wait", type=float, default=None, help="seconds to await replies after input ends")
     args = parser.parse_args(argv)
     stdin, out = stdin or sys.stdin, out or sys.stdout
     interactive = stdin.isatty()
-    phone = Phone(args.url, args.phone, args.name, out)
-    phone.say(f"Chatting as {args.phone} ({args.name}) via {phone.url}. /help for commands.")
+    phone = Phone(args.url, args.phone, args.name, out, business_number(args.to))
+    to = f" to {args.to}" + (f" ({phone.to})" if phone.to and phone.to != args.to else "") if args.to else ""
+    phone.say(f"Chatting as {args.phone} ({args.name}){to} via {phone.url}. /help for commands.")
     phone.poll(show=not args.no_history)
     stop = threading.Event()
     threading.Thread(target=_poller, args=(phone, stop), daemon=True).start()

@@ -28,7 +28,7 @@ from chalicelib.services.pagination import InvalidCursor
 from chalicelib.services.uploads.link_admin import UploadLinkNotFound
 from functions.http import error_response
 from functions.inputs import BadInput, InvalidInput
-from functions.presenters import slot_json
+from functions.presenters import missing_json, slot_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,7 +83,7 @@ def answer(handler: Callable[[], Response]) -> Response:
                 headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
                 response = error_response(status, code, str(exc), headers)
                 if isinstance(exc, ChecklistIncomplete):
-                    response.body["error"]["missing"] = list(exc.missing)
+                    response.body["error"]["missing"] = missing_json(exc.items)
                 return response
         log.exception("api_unmapped_domain_error", extra={"error_type": type(exc).__name__})
         return error_response(500, "internal_error", "an unexpected error occurred")

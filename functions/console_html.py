@@ -103,6 +103,20 @@ def reference_data() -> dict[str, object]:
         "offices": {code: {"name": o.name, "timezone": o.timezone} for code, o in offices().items()},
         "languages": {language.code: language.name for language in languages()},
         "permits": {lang: {p.code: translate(p.name_key, lang) for p in permits} for lang in OFFICER_LANGUAGES},
+        # The paths of a procedure, where it has several (family, first issue: how the applicant came): the form
+        # asks for one, so that only that path's documents are needed.
+        "variants": {
+            lang: {
+                p.code: {
+                    procedure.value: [[v.code, translate(v.title_key, lang)] for v in spec.variants]
+                    for procedure, spec in p.procedures.items()
+                    if spec.variants
+                }
+                for p in permits
+                if any(spec.variants for spec in p.procedures.values())
+            }
+            for lang in OFFICER_LANGUAGES
+        },
     }
 
 

@@ -16,6 +16,8 @@ from chalice.app import Response
 from chalicelib.domain.errors import DomainError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from chalice.app import Request
 
 E = TypeVar("E", bound=StrEnum)
@@ -65,6 +67,24 @@ def page_size(raw: str, maximum: int) -> int:
     if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= maximum:
         raise InvalidInput(f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
+
+
+TRUE_WORDS = frozenset({"true", "1"})
+FALSE_WORDS = frozenset({"false", "0"})
+
+
+def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """A boolean query parameter: ``true``/``1`` or ``false``/``0`` (any case); absent: ``default``. Anything
+    else is refused (422) rather than read as false."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    word = raw.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidInput(f"{name} must be true or false (or 1 or 0)")
 
 
 def choice(value: Any, kind: type[E], name: str) -> E:

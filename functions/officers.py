@@ -23,6 +23,7 @@ from functions.applicants import applicant_from
 from functions.inputs import (
     InvalidInput,
     choice,
+    flag,
     iso_date,
     json_body,
     json_response,
@@ -64,7 +65,7 @@ def _filters(params: dict[str, str], officer_username: str) -> CaseFilter:
         officer=officer_username if assigned == "me" else assigned or None,
         missing=params.get("missing") or None,
         waiting_since_ms=_epoch_ms(waiting) if waiting else None,
-        unanswered=params.get("unanswered") == "true",
+        unanswered=flag(params, "unanswered"),
     )
 
 
@@ -241,6 +242,7 @@ def post_assign(case_id: str) -> Response:
 def post_close(case_id: str) -> Response:
     def act(deps: Any, officer: Any, cid: str, body: dict[str, Any]) -> dict[str, Any]:
         reason = choice(body.get("reason"), CloseReason, "reason")
-        return {"case": presenters.case_json(actions.close(deps, officer, cid, reason, text(body, "note") or ""))}
+        result = actions.close(deps, officer, cid, reason, text(body, "note") or "")
+        return {"case": presenters.case_json(result.case), "message": result.notification}
 
     return _action(case_id, act)

@@ -10,11 +10,13 @@ from chalicelib.domain.inbox import waiting
 from chalicelib.i18n import UnknownMessageKey, translate
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from chalicelib.domain.actors import Actor
     from chalicelib.domain.audit import AuditEntry
     from chalicelib.domain.calendar import FreeSlot
     from chalicelib.domain.cases import Case, CaseEvent
-    from chalicelib.domain.checklist import ChecklistItem
+    from chalicelib.domain.checklist import ChecklistItem, MissingItem
     from chalicelib.domain.thread import Delivery, ThreadEntry
     from chalicelib.services.cases.conversation import ConversationView
     from chalicelib.services.cases.registry import CaseView, DocumentLink
@@ -57,7 +59,24 @@ def item_json(item: ChecklistItem, language: str = OFFICE_LANGUAGE) -> dict[str,
     }
 
 
-def case_summary(case: Case) -> dict[str, Any]:
+def missing_json(items: Iterable[MissingItem], language: str = OFFICE_LANGUAGE) -> list[dict[str, Any]]:
+    """What the applicant still has to send, one entry per document or *one of* group: its ``items`` (the one
+    document, or the group's alternatives, any of which will do), the ``group`` and a title."""
+    return [
+        {
+            "items": list(unit.codes),
+            "group": unit.group,
+            "title": (
+                translate(f"group.{unit.group}.title", language)
+                if unit.group
+                else translate(f"document.{unit.codes[0]}.title", language)
+            ),
+        }
+        for unit in items
+    ]
+
+
+def case_summary(case: Case, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
     """A case as listed."""
     return {
         "id": case.case_id,
@@ -70,7 +89,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "language": case.applicant.language,
         "assigned_officer": case.assigned_officer,
         "assigned_officer_name": case.assigned_officer_name,
-        "missing": list(case.checklist.missing_codes()),
+        "missing": missing_json(case.checklist.missing_items(), language),
         "unanswered_since": iso_ms(case.unanswered_since_ms) if case.unanswered_since_ms else None,
         "created_at": iso_ms(case.created_at_ms),
         "updated_at": iso_ms(case.updated_at_ms),
@@ -96,7 +115,7 @@ def case_json(case: Case, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
     """A case in full, without timeline and documents."""
     applicant = case.applicant
     return {
-        **case_summary(case),
+        **case_summary(case, language),
         "pratica_number": case.pratica_number,
         "permit_expiry": case.permit_expiry.isoformat() if case.permit_expiry else None,
         "applicant": {

@@ -142,8 +142,12 @@ def upload_page(page: UploadPage) -> str:
         f"<h1>{_with_ref(_t('upload.heading', lang, case_ref=REF), page.case_id)}</h1>",
         f"<p>{_t('upload.intro', lang)}</p>",
         f'<noscript><p class="err">{_t("upload.noscript", lang)}</p></noscript>',
-        f"<h2>{_t('upload.needed', lang)}</h2>",
     ]
+    if page.notes:  # what the officer wrote with the request (a template outside the 24-hour window cannot say it)
+        notes = "".join(f'<p dir="auto">{escape(note)}</p>' for note in page.notes)
+        heading = f'<h2 id="office-note">{_t("upload.office_note", lang)}</h2>'
+        parts.append(f'<section class="office-note" aria-labelledby="office-note">{heading}{notes}</section>')
+    parts.append(f"<h2>{_t('upload.needed', lang)}</h2>")
     if page.wanted:
         items = "".join(_item(item, lang, index) for index, item in enumerate(page.wanted))
         parts.append(f'<ul id="wanted">{items}</ul>')

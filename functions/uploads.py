@@ -51,8 +51,9 @@ def _unavailable(exc: LinkUnavailable) -> Response:
     language = exc.language or DEFAULT_LANGUAGE
     from chalicelib.offices import offices
 
-    # The link no longer says whose case it was: the deployment's office answers the phone.
-    body = upload_html.unavailable_page(exc.state, language, offices().get(container().settings.default_office))
+    # A known link's own office answers the phone; for an unknown one, the deployment's office.
+    office = offices().get(exc.office or "") or offices().get(container().settings.default_office)
+    body = upload_html.unavailable_page(exc.state, language, office)
     return Response(body=body, status_code=status, headers=upload_html.security_headers(None))
 
 

@@ -35,6 +35,7 @@ class FakeGateway:
 
     sent: list[OutboundMessage] = field(default_factory=list)
     read: list[str] = field(default_factory=list)
+    read_through: list[str | None] = field(default_factory=list)  # the number each mark-as-read went through
     errors: list[Exception] = field(default_factory=list)
     read_errors: list[Exception] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
@@ -48,12 +49,13 @@ class FakeGateway:
         self.sent.append(message)
         return f"wamid.out.{next(self._ids)}"
 
-    def mark_read(self, wamid: str) -> None:
+    def mark_read(self, wamid: str, phone_number_id: str | None = None) -> None:
         if self.read_errors:
             raise self.read_errors.pop(0)
         self.read.append(wamid)
+        self.read_through.append(phone_number_id)
 
-    def media_info(self, media_id: str) -> MediaInfo:
+    def media_info(self, media_id: str, phone_number_id: str | None = None) -> MediaInfo:
         body = self.media[media_id]
         return MediaInfo(
             media_id, f"https://lookaside.test/{media_id}", "", hashlib.sha256(body).hexdigest(), len(body)
@@ -142,12 +144,13 @@ class FakeOutboundStore:
 
     def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
         outbound_id = update.outbound_id or next((k for k, r in self.records.items() if r.wamid == update.wamid), None)
-        if outbound_id is None:
+        record = self.records.get(outbound_id) if outbound_id is not None else None
+        if record is None:  # as in DynamoDB: a status never creates a record
             return StatusOutcome.UNKNOWN_MESSAGE
-        record = self.records.setdefault(outbound_id, OutboundRecord("unknown"))
         if record.status_rank is not None and record.status_rank >= update.status.rank:
             return StatusOutcome.STALE
         record.status, record.status_rank = update.status.value, update.status.rank
+        record.wamid = record.wamid or update.wamid
         record.error_code = update.error_code or record.error_code
         if update.status is DeliveryStatus.FAILED and record.message is not None and record.message.is_template:
             return StatusOutcome.TEMPLATE_FAILED

@@ -30,10 +30,16 @@ class S3DocumentStorage:
             Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="aws:kms"
         )
 
-    def link(self, key: str, expires_in_s: int) -> str:
-        url: str = self._client().generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in_s
-        )
+    def link(
+        self, key: str, expires_in_s: int, *, content_type: str | None = None, disposition: str | None = None
+    ) -> str:
+        params = {"Bucket": self._bucket, "Key": key}
+        # S3 answers with these headers instead of the stored ones: the signature covers them, so they hold.
+        if content_type:
+            params["ResponseContentType"] = content_type
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
+        url: str = self._client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in_s)
         return url
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in_s: int) -> PresignedPost:

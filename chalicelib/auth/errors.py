@@ -28,11 +28,12 @@ class Unauthenticated(DomainError):
 
 
 class NotAnOfficer(DomainError):
-    """A valid token of someone who is not an officer of an office (403): no officer group, or no office."""
+    """A valid token of someone who is not an officer of an office (403): no officer group, no office, or an
+    office this deployment does not serve (not in ``offices.json``)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"not an officer: {reason}")
-        self.reason = reason  # "no_role" or "no_office"
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"not an officer: {reason}")
+        self.reason = reason  # "no_role", "no_office" or "unknown_office"
 
 
 class SupervisorOnly(DomainError):

@@ -63,6 +63,10 @@ def officer_from_claims(claims: Mapping[str, Any]) -> Officer:
     office = claims.get("custom:office")
     if not isinstance(office, str) or not OFFICE_CODE.fullmatch(office):
         raise NotAnOfficer("no_office")
+    from chalicelib.offices import offices  # a small JSON file, read once
+
+    if office not in offices():
+        raise NotAnOfficer("unknown_office", f"not an officer: office {office} is not one this deployment serves")
     name = claims.get("name")
     display_name = " ".join(name.split())[:MAX_NAME] or None if isinstance(name, str) else None
     return Officer(subject=subject, username=username, office=office, role=role, display_name=display_name)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.actors import Actor
     from chalicelib.domain.catalogue import Procedure
-    from chalicelib.domain.checklist import Checklist
+    from chalicelib.domain.checklist import Checklist, MissingItem
 
 
 class CaseStatus(StrEnum):
@@ -77,9 +77,10 @@ class IllegalTransition(DomainError):
 class ChecklistIncomplete(DomainError):
     """The counter visit can only be booked when every needed document is accepted or left for the counter."""
 
-    def __init__(self, missing: tuple[str, ...]) -> None:
+    def __init__(self, missing: tuple[str, ...], items: tuple[MissingItem, ...] = ()) -> None:
         super().__init__("the checklist is not complete")
         self.missing = missing
+        self.items = items  # the same, one per document or one_of group (with its alternatives)
 
 
 def _iso(appointment: Appointment) -> str:
@@ -205,7 +206,7 @@ class Case:
         if self.status is CaseStatus.CLOSED:
             raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
         if not self.checklist.complete and not appointment.override_reason:
-            raise ChecklistIncomplete(self.checklist.missing_codes())
+            raise ChecklistIncomplete(self.checklist.missing_codes(), self.checklist.missing_items())
         if self.status not in (CaseStatus.COMPLETE, CaseStatus.APPOINTMENT_BOOKED) and not appointment.override_reason:
             raise IllegalTransition(self.status, CaseStatus.APPOINTMENT_BOOKED)
         booked = replace(self, appointment=appointment, updated_at_ms=now_ms, booked_at_ms=self.booked_at_ms or now_ms)

@@ -79,6 +79,9 @@ class ChecklistItem:
     requested_at_ms: int | None = None
     rejected_at_ms: int | None = None  # when the last rejection happened (reminders count from it)
     received_at_ms: int | None = None  # when the document waiting for review arrived (the inbox counts from it)
+    # What the officer wrote with the latest request of this item: the upload page shows it (a template outside the
+    # 24-hour window cannot carry it), read from the case itself, so the public function never reads the timeline.
+    request_note: str | None = None
 
     @property
     def satisfied(self) -> bool:
@@ -89,6 +92,21 @@ class ChecklistItem:
     def outstanding(self) -> bool:
         """Needed and neither arrived nor left for the counter: what the applicant still has to send."""
         return self.needed and not self.at_counter and self.state in (ItemState.MISSING, ItemState.REJECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingItem:
+    """One thing the applicant still has to send: a document, or a ``one_of`` group (any of its ``codes`` will do)."""
+
+    codes: tuple[str, ...]
+    group: str | None = None  # the one_of group, when the item is one
+    requested_at_ms: int | None = None  # the latest request of any of its documents (None: never asked for)
+    rejected: bool = False  # every alternative was sent and refused: it waits for a new one
+
+    @property
+    def one_of(self) -> bool:
+        """Alternatives: any one of the codes is enough."""
+        return len(self.codes) > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +176,46 @@ class Checklist:
             missing.extend(m.code for m in unit if not m.at_counter)
         return tuple(missing)
 
+    def missing_items(self) -> tuple[MissingItem, ...]:
+        """What the applicant still has to send, one entry per document or ``one_of`` group (with its
+        alternatives): a unit whose document arrived (and waits for review) or is left for the counter is not."""
+        missing: list[MissingItem] = []
+        for unit in self._units():
+            if any(m.satisfied or m.state is ItemState.RECEIVED for m in unit):
+                continue
+            members = [m for m in unit if not m.at_counter]
+            if not members:
+                continue
+            requested = [m.requested_at_ms for m in members if m.requested_at_ms is not None]
+            missing.append(
+                MissingItem(
+                    tuple(m.code for m in members),
+                    unit[0].group if unit[0].requirement is Requirement.ONE_OF else None,
+                    max(requested) if requested else None,
+                    all(m.state is ItemState.REJECTED for m in members),
+                )
+            )
+        return tuple(missing)
+
+    def requested_missing(self) -> tuple[MissingItem, ...]:
+        """What the office asked for and has not arrived: each missing item reduced to its requested documents
+        (a ``one_of`` group asked for as a whole stays one item with its alternatives)."""
+        asked: list[MissingItem] = []
+        for unit in self.missing_items():
+            codes = tuple(c for c in unit.codes if self.item(c).requested_at_ms is not None)
+            if codes:
+                asked.append(replace(unit, codes=codes))
+        return tuple(asked)
+
+    def units_of(self, codes: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+        """``codes`` (in their order) with the members of each ``one_of`` group together, as one unit."""
+        units: dict[str, list[str]] = {}
+        for code in codes:
+            item = self.item(code)
+            key = item.group if item.group and item.requirement is Requirement.ONE_OF else f"#{code}"
+            units.setdefault(key, []).append(code)
+        return tuple(tuple(members) for members in units.values())
+
     def counter_codes(self) -> tuple[str, ...]:
         """What the applicant brings to the counter: originals and items set aside for the visit."""
         return tuple(item.code for item in self.items if item.at_counter and (item.needed or item.group))
@@ -166,11 +224,12 @@ class Checklist:
         current = self.item(code)
         return Checklist(tuple(replace(i, **changes) if i is current else i for i in self.items))  # type: ignore[arg-type]
 
-    def request(self, codes: Iterable[str], now_ms: int) -> Checklist:
-        """Ask the applicant for ``codes``: they become needed (conditional ones included)."""
+    def request(self, codes: Iterable[str], now_ms: int, note: str = "") -> Checklist:
+        """Ask the applicant for ``codes`` (with the officer's ``note``): they become needed (conditional ones
+        included)."""
         checklist = self
         for code in codes:
-            checklist = checklist._replace(code, needed=True, requested_at_ms=now_ms)
+            checklist = checklist._replace(code, needed=True, requested_at_ms=now_ms, request_note=note.strip() or None)
         return checklist
 
     def receive(self, code: str, document_id: str, now_ms: int | None = None) -> Checklist:

@@ -26,6 +26,9 @@ class MessageType(StrEnum):
     REACTION = "reaction"
     ORDER = "order"
     SYSTEM = "system"
+    # Meta's "unsupported" (polls, view-once…) and "unknown", and any type we do not know yet: stored, and answered
+    # that we cannot read it (``message`` keeps Meta's own type).
+    UNSUPPORTED = "unsupported"
 
 
 MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.DOCUMENT, MessageType.AUDIO, MessageType.VIDEO})
@@ -46,6 +49,8 @@ class InboundMessage:
     message: dict[str, Any]
     phone_number_id: str
     profile_name: str | None = None
+    # The office it was sent to (whose number is ``phone_number_id``): set by the webhook, which routes each message.
+    office: str | None = None
     # When our webhook stored it: set once stored (it orders the case's thread), not part of the message itself.
     received_at_ms: int | None = field(default=None, compare=False)
 

@@ -162,7 +162,7 @@ class OutboundMessage:
     ``outbound_id`` is ours, deterministic for the effect it stands for (e.g. "the acknowledgement of inbound
     message X"), carries no personal data, and travels to Meta as ``biz_opaque_callback_data`` so that status
     webhooks find the record in one write. ``case_id`` files the message in that case's thread, under ``author``
-    (the service itself, or the officer whose action it tells).
+    (the service itself, or the officer whose action it tells). ``office`` chooses the number it is sent from.
     """
 
     outbound_id: str
@@ -172,6 +172,8 @@ class OutboundMessage:
     purpose: str = field(default="reply")
     case_id: str | None = None
     author: Actor = SERVICE
+    # The office it is sent for: it leaves from that office's WhatsApp number (None: the configured number).
+    office: str | None = None
 
     @property
     def is_template(self) -> bool:

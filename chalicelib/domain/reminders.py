@@ -18,6 +18,7 @@ from chalicelib.domain.checklist import ItemState
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
+    from chalicelib.domain.checklist import ChecklistItem
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -120,12 +121,20 @@ def _after(start_ms: int, kind: ReminderKind, policy: ReminderPolicy) -> list[Pl
     return planned
 
 
+def refused_items(case: Case) -> list[ChecklistItem]:
+    """Refused documents still to be sent again (not those whose one_of group another document satisfied)."""
+    waiting = {code for unit in case.checklist.missing_items() for code in unit.codes}
+    return [i for i in case.checklist.items if i.outstanding and i.state is ItemState.REJECTED and i.code in waiting]
+
+
 def _document_reminders(case: Case, policy: ReminderPolicy) -> list[PlannedReminder]:
     if case.status not in (CaseStatus.AWAITING_DOCUMENTS, CaseStatus.REGISTERED, CaseStatus.UNDER_REVIEW):
         return []
-    items = [i for i in case.checklist.items if i.outstanding]
-    missing = [i.requested_at_ms for i in items if i.state is ItemState.MISSING and i.requested_at_ms is not None]
-    rejected = [i.rejected_at_ms for i in items if i.state is ItemState.REJECTED and i.rejected_at_ms is not None]
+    # Only what the office asked for and has not arrived (by the page, the chat or an officer's attach): a
+    # one_of group counts once, and is not missing when any of its alternatives arrived.
+    asked = [u.requested_at_ms for u in case.checklist.requested_missing() if not u.rejected]
+    missing = [at for at in asked if at is not None]
+    rejected = [i.rejected_at_ms for i in refused_items(case) if i.rejected_at_ms is not None]
     planned: list[PlannedReminder] = []
     if missing:
         planned += _after(max(missing), ReminderKind.MISSING_DOCUMENTS, policy)

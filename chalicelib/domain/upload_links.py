@@ -48,12 +48,14 @@ class LinkPurpose(StrEnum):
 
 
 class LinkUnavailable(DomainError):
-    """The link does not open its page; ``state`` says why, ``language`` is the applicant's when known."""
+    """The link does not open its page; ``state`` says why, ``language`` is the applicant's and ``office`` the
+    link's office when the link is known (its page then gives that office's phone line)."""
 
-    def __init__(self, state: LinkState | None, language: str | None = None) -> None:
+    def __init__(self, state: LinkState | None, language: str | None = None, office: str | None = None) -> None:
         super().__init__(state.value if state else "unknown")
         self.state = state
         self.language = language
+        self.office = office
 
 
 def new_token() -> str:

@@ -66,6 +66,9 @@ class Office:
     province: str = ""  # the province whose patron saint's day closes the office (ISO 3166-2:IT code)
     calendar: Mapping[str, Any] = field(default_factory=dict)  # slot length, places… (the calendar's defaults)
     privacy: Privacy | None = None  # the privacy notice's controller, DPO and legal basis
+    # The office's own WhatsApp number, as Meta's ``phone_number_id``; None: the configured number (the WhatsApp
+    # secret's), which every office without one of its own shares.
+    phone_number_id: str | None = None
 
 
 def _privacy(code: str, data: dict[str, Any] | None) -> Privacy | None:
@@ -100,14 +103,27 @@ def _office(code: str, data: dict[str, Any]) -> Office:
         province=str(data.get("province") or code),
         calendar=dict(data.get("calendar") or {}),
         privacy=_privacy(code, data.get("privacy")),
+        phone_number_id=_phone_number_id(code, data.get("phone_number_id")),
     )
+
+
+def _phone_number_id(code: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isdigit():
+        raise ValueError(f"offices.json: office {code}: phone_number_id must be Meta's numeric id (a string) or null")
+    return value
 
 
 @lru_cache(maxsize=1)
 def offices() -> dict[str, Office]:
     """Every configured office, by code."""
     raw: dict[str, Any] = json.loads(OFFICES_FILE.read_text(encoding="utf-8"))
-    return {code: _office(code, data) for code, data in raw.items() if not code.startswith("_")}
+    loaded = {code: _office(code, data) for code, data in raw.items() if not code.startswith("_")}
+    own = [o.phone_number_id for o in loaded.values() if o.phone_number_id]
+    if len(own) != len(set(own)):
+        raise ValueError("offices.json: two offices have the same phone_number_id")
+    return loaded
 
 
 def office(code: str) -> Office:
@@ -116,3 +132,22 @@ def office(code: str) -> Office:
         return offices()[code]
     except KeyError:
         raise UnknownOffice(code) from None
+
+
+def office_numbers(configured: str) -> dict[str, str]:
+    """Each office's WhatsApp number (Meta's ``phone_number_id``): its own, else ``configured`` (the secret's)."""
+    return {code: entry.phone_number_id or configured for code, entry in offices().items()}
+
+
+def office_for_number(phone_number_id: str, configured: str, default_office: str) -> str | None:
+    """The office a message sent to ``phone_number_id`` is for: the office whose number it is (the default office
+    first when several share the configured number); None when it is no office's number.
+
+    So a reply sent from the office's number (:func:`office_numbers`) leaves from the number the message came to.
+    """
+    if not phone_number_id:
+        return None
+    owners = [code for code, number in office_numbers(configured).items() if number == phone_number_id]
+    if not owners:
+        return None
+    return default_office if default_office in owners else owners[0]

@@ -66,10 +66,12 @@ class GraphApiClient:
         random: Callable[[], float] = _random.random,
         user_agent: str = DEFAULT_USER_AGENT,
         media_hosts: tuple[str, ...] = META_MEDIA_HOSTS,
+        office_number: Callable[[str], str | None] | None = None,
     ) -> None:
         self._api = f"{base_url.rstrip('/')}/{api_version.strip('/')}"
         self._origin = urlsplit(base_url)[:2]
-        self._phone_number_id = phone_number_id
+        self._phone_number_id = phone_number_id  # the configured number: offices without one of their own
+        self._office_number = office_number  # an office's own number (Meta's phone_number_id), if it has one
         self._access_token = access_token
         self._session = session or requests.Session()
         self._timeout = timeout
@@ -80,18 +82,21 @@ class GraphApiClient:
         self._media_hosts = media_hosts
 
     def send(self, message: OutboundMessage) -> str:
-        """Send one message and return its wamid (``messages[0].id``)."""
-        return self._call("send", "POST", self._messages_url(), False, wamid_of, json=to_graph_payload(message))
+        """Send one message from its office's number and return its wamid (``messages[0].id``)."""
+        url = self._messages_url(self._sender(message.office))
+        return self._call("send", "POST", url, False, wamid_of, json=to_graph_payload(message))
 
-    def mark_read(self, wamid: str) -> None:
-        """Mark an inbound message as read (repeating it is harmless, so it retries like a GET)."""
-        self._call("mark_read", "POST", self._messages_url(), True, discard, json=mark_read_payload(wamid))
+    def mark_read(self, wamid: str, phone_number_id: str | None = None) -> None:
+        """Mark an inbound message as read, through the number it was sent to (repeating it is harmless, so it
+        retries like a GET)."""
+        url = self._messages_url(phone_number_id or self._phone_number_id())
+        self._call("mark_read", "POST", url, True, discard, json=mark_read_payload(wamid))
 
-    def media_info(self, media_id: str) -> MediaInfo:
+    def media_info(self, media_id: str, phone_number_id: str | None = None) -> MediaInfo:
         """``GET /{media-id}``: a download URL valid for five minutes and Meta's metadata."""
         url = f"{self._api}/{quote(media_id, safe='')}"
-        # phone_number_id makes Meta refuse media that does not belong to our number.
-        params = {"phone_number_id": self._phone_number_id()}
+        # phone_number_id makes Meta refuse media that does not belong to the number it was sent to.
+        params = {"phone_number_id": phone_number_id or self._phone_number_id()}
         body = self._call("media_info", "GET", url, True, json_object, params=params)
         return media_info_of(media_id, body)
 
@@ -110,8 +115,13 @@ class GraphApiClient:
 
         return self._call("download_media", "GET", url, True, read, stream=True)
 
-    def _messages_url(self) -> str:
-        return f"{self._api}/{quote(self._phone_number_id(), safe='')}/messages"
+    def _sender(self, office: str | None) -> str:
+        """The number a message for ``office`` leaves from: the office's own, else the configured one."""
+        own = self._office_number(office) if office and self._office_number else None
+        return own or self._phone_number_id()
+
+    def _messages_url(self, phone_number_id: str) -> str:
+        return f"{self._api}/{quote(phone_number_id, safe='')}/messages"
 
     def _check_media_url(self, url: str) -> None:
         parts = urlsplit(url)

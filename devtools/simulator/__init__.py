@@ -8,7 +8,11 @@ download.  Phone side (what a person or a test drives): ``POST /_simulator/inbou
 Phone side:
 - ``POST /_simulator/inbound``: ``{"from": "+39…"}`` or ``{"user_id": "IT.…"}`` (a username user, no phone), optional
   ``"name"``, and one of ``"text"``, ``"file": {"path"} | {"base64", "mime_type", "filename", "caption"}``,
-  ``"button_reply": {"id", "title"}``, ``"list_reply": {"id", "title"}``, ``"raw_message": {…}``.
+  ``"button_reply": {"id", "title"}``, ``"list_reply": {"id", "title"}``, ``"raw_message": {…}``; optional
+  ``"phone_number_id"``: the business number written to (default ``WHATSAPP_PHONE_NUMBER_ID``; any number of the
+  account, even one the app does not know). The app may send from the main number and from
+  ``WHATSAPP_OTHER_PHONE_NUMBER_IDS`` (comma-separated; ``make run`` passes each office's own number); each
+  listed message says which in ``phone_number_id``.
 - ``POST /_simulator/flush {"mode": "batch" | "reverse" | "in_order"}``: deliver held webhooks.
 - ``GET /_simulator/messages?to=…&since=…``: what the app sent; ``GET /_simulator/webhooks``: what was delivered.
   Each message has a one-line ``preview`` and ``links``, the URLs the user could open: a text's links, and each

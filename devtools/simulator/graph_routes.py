@@ -51,7 +51,7 @@ def media_info(version: str, media_id: str) -> flask.Response:
     owner = flask.request.args.get("phone_number_id")
     with state.lock:
         media = state.media.get(media_id)
-        if media is None or (owner is not None and owner != state.config.phone_number_id):
+        if media is None or (owner is not None and owner != (media.phone_number_id or state.config.phone_number_id)):
             raise unknown_object(media_id)
         token = new_token()
         state.media_urls[token] = (media_id, state.now())

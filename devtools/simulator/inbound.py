@@ -54,12 +54,23 @@ def _read_file(spec: Any) -> tuple[bytes, str | None, str | None]:
     return data, spec.get("filename"), spec.get("mime_type")
 
 
-def _media_message(state: SimulatorState, spec: Any) -> tuple[str, dict[str, Any]]:
+def business_number(state: SimulatorState, request: dict[str, Any]) -> str:
+    """The number the user writes to: ``phone_number_id`` (any number of the account, even one the app does not
+    know), else the main one."""
+    number = request.get("phone_number_id")
+    if number is None:
+        return state.config.phone_number_id
+    if not isinstance(number, str) or not number.isdigit():
+        raise InboundError("'phone_number_id' must be a string of digits (Meta's id of a business number)")
+    return number
+
+
+def _media_message(state: SimulatorState, spec: Any, number: str) -> tuple[str, dict[str, Any]]:
     data, filename, mime_type = _read_file(spec)
     mime_type = mime_type or (mimetypes.guess_type(filename)[0] if filename else None)
     mime_type = mime_type or "application/octet-stream"
     digest = hashlib.sha256(data)
-    media = Media(new_media_id(), data, mime_type, digest.hexdigest(), filename)
+    media = Media(new_media_id(), data, mime_type, digest.hexdigest(), filename, number)
     state.media[media.media_id] = media
     kind = "image" if mime_type.startswith("image/") else "document"
     body: dict[str, Any] = {}
@@ -86,6 +97,7 @@ def build_message(state: SimulatorState, request: dict[str, Any]) -> tuple[User,
     if len(present) != 1:
         raise InboundError(f"give exactly one of {', '.join(CONTENT_KEYS)}")
     key = present[0]
+    number = business_number(state, request)
     with state.lock:
         user, shown = _sender(state, request)
         now = state.now()
@@ -94,14 +106,14 @@ def build_message(state: SimulatorState, request: dict[str, Any]) -> tuple[User,
         if key in ("button_reply", "list_reply"):
             context_id = context_id or user.last_interactive_wamid  # the prompt the tap answers
         if context_id:
-            message["context"] = {"from": state.config.display_phone_number, "id": str(context_id)}
+            message["context"] = {"from": state.config.display_number(number), "id": str(context_id)}
         if shown.wa_id:
             message["from"] = shown.wa_id
         message.update(from_user_id=user.user_id, id=new_wamid(), timestamp=str(int(now)))
         if key == "text":
             message.update(type="text", text={"body": str(request["text"])})
         elif key == "file":
-            kind, content = _media_message(state, request["file"])
+            kind, content = _media_message(state, request["file"], number)
             message.update(type=kind, **content)
         elif key == "raw_message":
             raw = request["raw_message"]
@@ -112,4 +124,5 @@ def build_message(state: SimulatorState, request: dict[str, Any]) -> tuple[User,
             message.update(type="interactive", interactive=_reply(request, key))
         user.last_inbound_at = now
         state.inbound[str(message["id"])] = user.user_id
+        state.inbound_numbers[str(message["id"])] = number
         return user, shown, message

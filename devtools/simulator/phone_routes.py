@@ -36,7 +36,8 @@ def inbound() -> flask.Response:
         user, shown, message = build_message(state, request)
     except InboundError as exc:
         return _bad_request(str(exc))
-    payload = webhooks.inbound(state.config, shown, message)
+    number = state.inbound_numbers[str(message["id"])]
+    payload = webhooks.inbound(state.config, shown, message, number)
     with state.lock:
         hold = state.switches.hold
         if hold:
@@ -47,6 +48,7 @@ def inbound() -> flask.Response:
             "wamid": message["id"],
             "user_id": user.user_id,
             "wa_id": shown.wa_id,
+            "phone_number_id": number,
             "media_id": (message.get("image") or message.get("document") or {}).get("id"),
             "held": hold,
             "webhook_status": statuses[0] if statuses else None,

@@ -128,7 +128,7 @@ def _mark_read(state: SimulatorState, entry: OutboxEntry) -> SendResult:
     if problems:
         raise GraphError(100, "; ".join(problems))
     user_id = state.inbound.get(entry.body["message_id"])
-    if user_id is None:
+    if user_id is None or state.inbound_numbers.get(entry.body["message_id"]) != entry.phone_number_id:
         raise GraphError(100, f"Invalid message_id: {entry.body['message_id']!r} is not a received message")
     entry.kind, entry.user_id = "mark_read", user_id
     entry.result = {"success": True}
@@ -142,8 +142,9 @@ def handle(state: SimulatorState, phone_number_id: str, authorization: str | Non
         state.outbox.append(entry)
         try:
             check_token(state, authorization)
-            if phone_number_id != state.config.phone_number_id:
+            if phone_number_id not in state.config.phone_number_ids:
                 raise unknown_object(phone_number_id)
+            entry.phone_number_id = phone_number_id
             try:
                 entry.body = json.loads(raw or b"null")
             except ValueError:

@@ -102,6 +102,7 @@ class Media:
     mime_type: str
     sha256_hex: str
     filename: str | None = None
+    phone_number_id: str | None = None  # the number it was sent to: only that number may fetch it
 
 
 @dataclass
@@ -120,6 +121,7 @@ class OutboxEntry:
     recipient: str | None = None
     preview: str = ""
     links: list[str] = field(default_factory=list)  # URLs a user could open (template URL buttons resolved)
+    phone_number_id: str | None = None  # the number the app sent it from (the URL's)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as listed by ``GET /_simulator/messages``."""
@@ -155,6 +157,7 @@ class SimulatorState:
             self.media: dict[str, Media] = {}
             self.media_urls: dict[str, tuple[str, float]] = {}
             self.inbound: dict[str, str] = {}  # inbound wamid -> user_id, for mark-as-read
+            self.inbound_numbers: dict[str, str] = {}  # inbound wamid -> the number it was sent to
             self.webhooks: list[dict[str, Any]] = []
             self.held: list[dict[str, Any]] = []
             self.send_times: collections.deque[float] = collections.deque()

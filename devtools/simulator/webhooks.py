@@ -25,13 +25,11 @@ def envelope(config: SimulatorConfig, value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _value(config: SimulatorConfig) -> dict[str, Any]:
+def _value(config: SimulatorConfig, phone_number_id: str | None = None) -> dict[str, Any]:
+    number = phone_number_id or config.phone_number_id
     return {
         "messaging_product": "whatsapp",
-        "metadata": {
-            "display_phone_number": config.display_phone_number,
-            "phone_number_id": config.phone_number_id,
-        },
+        "metadata": {"display_phone_number": config.display_number(number), "phone_number_id": number},
     }
 
 
@@ -44,9 +42,11 @@ def contact(user: User) -> dict[str, Any]:
     return block
 
 
-def inbound(config: SimulatorConfig, user: User, message: dict[str, Any]) -> dict[str, Any]:
-    """The webhook for one message a user sent."""
-    value = _value(config)
+def inbound(
+    config: SimulatorConfig, user: User, message: dict[str, Any], phone_number_id: str | None = None
+) -> dict[str, Any]:
+    """The webhook for one message a user sent to ``phone_number_id`` (None: the main number)."""
+    value = _value(config, phone_number_id)
     value["contacts"] = [contact(user)]
     value["messages"] = [message]
     return envelope(config, value)
@@ -83,7 +83,7 @@ def status(
         item["pricing"] = _pricing(entry)
     if failure is not None:
         item["errors"] = [status_error(failure["code"], failure.get("details"))]
-    value = _value(config)
+    value = _value(config, entry.phone_number_id)  # the number the message was sent from
     if name != "failed":
         value["contacts"] = [contact(user)]  # statuses carry contacts, except failed ones
     value["statuses"] = [item]

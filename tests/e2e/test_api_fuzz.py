@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from devtools.local_auth import issuer_for, mint_id_token, signing_key
+from tests import documents
 from tests.contract import METHODS, openapi_document
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 POSITIVE_EXAMPLES = 20  # generated valid requests per operation (plus the explicit examples)
 NEGATIVE_EXAMPLES = 10  # generated invalid requests per operation
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = documents.pdf(version="1.4")  # a real file: it is parsed (issue 15)
 PHONE = f"+39333{secrets.randbelow(9_000_000) + 1_000_000}"  # the fuzzed cases' applicant: no other test's number
 OPERATIONS = [
     (path, method) for path, item in openapi_document()["paths"].items() for method in item if method in METHODS
@@ -76,7 +77,7 @@ class Fixtures:
 
     def document(self, case: dict[str, Any]) -> str:
         body = {
-            "item": case["missing"][0],
+            "item": case["missing"][0]["items"][0],
             "content_type": "application/pdf",
             "content_base64": base64.b64encode(PDF).decode(),
         }
@@ -89,7 +90,8 @@ class Fixtures:
         """A case with two requested documents, and the token of the link the applicant got for them."""
         case = self.case()
         url = f"{self.api}/api/cases/{case['id']}/requests"
-        response = requests.post(url, json={"items": case["missing"][:2]}, headers=self.headers, timeout=30)
+        items = [m["items"][0] for m in case["missing"]][:2]
+        response = requests.post(url, json={"items": items}, headers=self.headers, timeout=30)
         assert response.status_code == 200, response.text
         sent = requests.get(f"{self.simulator}/_simulator/messages", params={"to": PHONE.lstrip("+")}, timeout=10)
         links = [link for entry in sent.json() for link in entry.get("links", [])]
@@ -103,7 +105,7 @@ class Fixtures:
             case, token = self.upload_token()
             real = {"token": token}
             if "{upload_id}" in path:
-                body = {"item": case["missing"][0], "content_type": "application/pdf", "size": len(PDF)}
+                body = {"item": case["missing"][0]["items"][0], "content_type": "application/pdf", "size": len(PDF)}
                 response = requests.post(f"{self.api}/u/{token}/uploads", json=body, timeout=30)
                 assert response.status_code == 201, response.text
                 real["upload_id"] = response.json()["upload_id"]
@@ -113,7 +115,7 @@ class Fixtures:
         case = self.case()
         real = {"case_id": case["id"]}
         if "{item}" in path:
-            real["item"] = case["missing"][0]
+            real["item"] = case["missing"][0]["items"][0]
         if "{document_id}" in path:
             real["document_id"] = self.document(case)
         if "{link_id}" in path:
@@ -125,7 +127,8 @@ class Fixtures:
     def upload_token_for(self, case: dict[str, Any]) -> None:
         """Ask for documents on ``case``, so that it has an upload link."""
         url = f"{self.api}/api/cases/{case['id']}/requests"
-        response = requests.post(url, json={"items": case["missing"][:1]}, headers=self.headers, timeout=30)
+        items = [m["items"][0] for m in case["missing"]][:1]
+        response = requests.post(url, json={"items": items}, headers=self.headers, timeout=30)
         assert response.status_code == 200, response.text
 
 

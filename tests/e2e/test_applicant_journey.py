@@ -13,11 +13,12 @@ import requests
 
 from chalicelib.i18n import translate
 from devtools import local_auth
+from tests import documents
 from tests.e2e.conftest import LocalSystem
 
 pytestmark = pytest.mark.e2e
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x42" * 300
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n" + b"\x20" * 200 + b"\ntrailer<<>>\n%%EOF\n"
+JPEG = documents.jpeg(scan=b"\x3f" * 300)  # real files: they are parsed and walked (issue 15)
+PDF = documents.pdf(version="1.4", padding=200)
 _numbers = count(201)
 
 
@@ -116,7 +117,7 @@ def test_an_applicant_sends_a_photo_and_a_pdf_and_hears_of_a_rejection(
     photo_item = first_row["id"].removeprefix("item.")
     assert translate(f"document.{photo_item}.title", language) in _text_of(received)
 
-    pdf_item = next(code for code in case["missing"] if code != photo_item)
+    pdf_item = next(m["items"][0] for m in case["missing"] if m["items"][0] != photo_item)
     caption = translate(f"document.{pdf_item}.title", language)
     _phone(
         system,

@@ -111,6 +111,27 @@ def test_the_verification_handshake_uses_the_local_verify_token(local_system: Lo
     assert (good.status_code, good.text, bad.status_code) == (200, "1158201444", 403)
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/no-such-page", {}),
+        ("POST", "/api/no-such-thing", {"Authorization": "Bearer x"}),  # chalice's local gateway answers differently
+        ("GET", "/u/a/b/c", {}),
+    ],
+)
+def test_a_path_no_route_has_is_404_not_found_as_in_aws(
+    local_system: LocalSystem, method: str, path: str, headers: dict[str, str]
+) -> None:
+    """Not chalice's 403 "Missing Authentication Token": the gateway response of infra/responses.py."""
+    from infra.responses import ANSWERS, HEADERS
+
+    response = requests.request(method, f"{local_system.api}{path}", headers=headers, timeout=10)
+    assert response.status_code == 404 and response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": ANSWERS["RESOURCE_NOT_FOUND"][2]}}
+    assert response.headers["X-Content-Type-Options"] == HEADERS["X-Content-Type-Options"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def _port_is_free(url: str) -> bool:
     host, port = url.rsplit("/", 1)[-1].split(":")
     with socket.socket() as sock:

@@ -307,7 +307,7 @@ def test_an_applicant_uploads_a_pdf_and_a_photo_from_the_phone(local_system: Loc
     phone = _phone_number()
     case = _register(officer, phone, "en")
     cid = case["id"]
-    first, second = wanted = case["missing"][:2]
+    first, second = wanted = [m["items"][0] for m in case["missing"]][:2]
     _open_window(system, phone)
     link, kind = _request_link(system, officer, case, wanted)
     assert kind == "text"  # the applicant wrote: free text, not a template
@@ -403,7 +403,7 @@ def test_a_document_photographed_page_by_page_arrives_as_one_pdf(local_system: L
     officer = Officer(system, "AN", "officer", "m.rossi")
     phone = _phone_number()
     case = _register(officer, phone, "en")
-    code = case["missing"][0]
+    code = case["missing"][0]["items"][0]
     link, _ = _request_link(system, officer, case, [code])
     assert watch.open(link).status == 200
     item = f'li.item[data-item="{code}"]'
@@ -439,7 +439,7 @@ def test_arabic_pages_run_right_to_left_and_dead_links_say_how_to_get_a_new_one(
     system, page = local_system, watch.page
     officer = Officer(system, "AN", "officer", "m.rossi")
     case = _register(officer, _phone_number(), "ar")
-    wanted = case["missing"][:2]
+    wanted = [m["items"][0] for m in case["missing"]][:2]
     link, kind = _request_link(system, officer, case, wanted)
     assert kind == "template"  # the applicant never wrote: the documents template, its URL button
 

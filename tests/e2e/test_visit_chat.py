@@ -47,7 +47,7 @@ def test_an_arabic_applicant_books_the_counter_visit_in_the_chat(local_system: L
     phone.wait_for(start, lambda m: m["type"] in ("text", "interactive"))
 
     start = phone.last_index()
-    for code in case["missing"]:
+    for code in [m["items"][0] for m in case["missing"]]:
         status, answer = officer.call("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True})
         assert status == 200, answer
     assert answer["case"]["status"] == "complete"

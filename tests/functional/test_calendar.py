@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("container")
 
 def _complete(api: Api) -> dict[str, Any]:
     case = _register(api)
-    for code in case["missing"]:
+    for code in [m["items"][0] for m in case["missing"]]:
         assert api("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True})[0] == 200
     return api("get", f"/api/cases/{case['id']}")[1]  # type: ignore[no-any-return]
 
@@ -165,7 +165,7 @@ def test_completing_the_checklist_offers_the_free_times(api: Api, container: Con
     open_counter(container)
     _open_window(container)
     case = _register(api)
-    for code in case["missing"]:
+    for code in [m["items"][0] for m in case["missing"]]:
         api("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True})
     offer = gateway.sent[-1].content
     assert isinstance(offer, ListMenu) and 1 <= len(offer.sections[0].rows) <= 10

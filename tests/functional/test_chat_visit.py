@@ -38,7 +38,7 @@ def _complete_case(api: Api, phone: Phone, language: str) -> dict[str, Any]:
     case: dict[str, Any] = api("post", "/api/cases", body)[1]["case"]
     phone.text("hello")
     phone.choose(f"lang.{language}")
-    for code in case["missing"]:
+    for code in [m["items"][0] for m in case["missing"]]:
         api("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True})
     return case
 
@@ -90,7 +90,7 @@ def test_a_time_taken_meanwhile_gets_the_next_free_ones_never_an_error(
         "/api/cases",
         {"procedure": "rinnovo", "permit_type": "studio", "applicant": {"phone": "+393339999999", "name": "B"}},
     )[1]["case"]
-    for code in other["missing"]:
+    for code in [m["items"][0] for m in other["missing"]]:
         api("patch", f"/api/cases/{other['id']}/checklist/{code}", {"at_counter": True})
     assert api("post", f"/api/cases/{other['id']}/appointment", {"at": rows[0].id[5:]})[0] == 200
     [again] = phone.choose(rows[0].id)

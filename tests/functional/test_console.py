@@ -128,3 +128,14 @@ def test_every_icon_the_scripts_name_is_in_the_sprite() -> None:
     source = "".join(script.read_text() for script in SCRIPTS)
     for name in set(re.findall(r'icon\("(it-[a-z-]+)"', source)):
         assert f'id="{name}"' in sprite, name
+
+
+def test_the_register_form_knows_the_paths_of_a_family_first_issue() -> None:
+    from functions.console_html import reference_data
+
+    variants = reference_data()["variants"]
+    assert isinstance(variants, dict)
+    paths = dict(variants["it"]["famiglia"]["rilascio"])
+    assert {"ricongiungimento", "coesione", "familiare_italiano"} <= set(paths)
+    assert all(title and not title.startswith("variant.") for title in paths.values())
+    assert "rinnovo" not in variants["it"]["famiglia"]  # a renewal has one path: the form asks nothing

@@ -9,7 +9,9 @@ import hashlib
 import itertools
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from chalice.test import Client
@@ -19,11 +21,12 @@ from chalicelib.bootstrap import Container
 from chalicelib.domain.outbound import ListMenu, Text
 from chalicelib.i18n import translate
 from chalicelib.whatsapp.errors import ServiceUnavailable, UnknownGraphError
+from tests import documents
 from tests.fakes import FakeGateway
 from tests.support import load_event, signed, stream_event
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x10" * 200
-PDF = b"%PDF-1.7\n" + b"0" * 200 + b"\n%%EOF\n"
+JPEG = documents.jpeg(scan=b"\x3f" * 200)
+PDF = documents.pdf(padding=200)
 PHONE = "393331234567"
 _serial = itertools.count(100)
 
@@ -155,7 +158,7 @@ def test_a_caption_that_names_a_document_files_it_directly(
     case = register(language="it")
     phone.text("ciao")
     phone.choose("lang.it")
-    code = case["missing"][0]
+    code = case["missing"][0]["items"][0]
     title = translate(f"document.{code}.title", "it")
     [received] = phone.file(PDF, "application/pdf", caption=title)
     assert title in received.body
@@ -220,7 +223,7 @@ def test_a_redelivered_file_is_attached_once_and_answered_once(
     case = register(language="en")
     phone.text("hi")
     phone.choose("lang.en")
-    code = case["missing"][0]
+    code = case["missing"][0]["items"][0]
     replies = (
         phone.send(
             {
@@ -284,15 +287,53 @@ def test_stop_and_start_are_recorded(phone: Phone) -> None:
     assert ApplicantModel.get(f"wa#{PHONE}").opted_out_at is None
 
 
-@pytest.mark.parametrize("kind", ["sticker", "location", "audio", "reaction", "contacts"])
+def _recorded(name: str) -> dict[str, Any]:
+    """The message of a recorded payload, without its sender, id and time (the phone adds its own)."""
+    message = load_event(name)["entry"][0]["changes"][0]["value"]["messages"][0]
+    return {k: v for k, v in message.items() if k not in {"from", "from_user_id", "id", "timestamp"}}
+
+
+@pytest.mark.parametrize("kind", ["sticker", "location", "audio", "contacts", "unsupported"])
 def test_unsupported_types_get_a_polite_reply(phone: Phone, kind: str) -> None:
     phone.text("hi")
     phone.choose("lang.en")
-    message = load_event(f"message_{'audio_voice' if kind == 'audio' else kind}")["entry"][0]["changes"][0]["value"][
-        "messages"
-    ][0]
-    raw = {k: v for k, v in message.items() if k not in {"from", "from_user_id", "id", "timestamp"}}
+    raw = _recorded(f"message_{'audio_voice' if kind == 'audio' else kind}")
     assert [r.body for r in phone.send(raw)] == [translate("conv.unsupported", "en")]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [_recorded("message_unsupported"), {"type": "poll", "poll": {"question": "?"}}, {"type": "unknown"}],
+    ids=["unsupported-poll", "unknown-type", "meta-unknown"],
+)
+def test_a_poll_or_an_unknown_type_is_answered_that_we_cannot_read_it_in_their_language(
+    phone: Phone, raw: dict[str, Any]
+) -> None:
+    phone.text("hi")
+    phone.choose("lang.fr")
+    assert [r.body for r in phone.send(raw)] == [translate("conv.unsupported", "fr")]
+    assert translate("conv.unsupported", "fr") != translate("conv.unsupported", "en")
+
+
+def test_a_poll_as_a_first_message_gets_the_language_menu_and_that_we_cannot_read_it(phone: Phone) -> None:
+    menu, unsupported = phone.send(_recorded("message_unsupported"))
+    assert isinstance(menu, ListMenu)
+    assert unsupported.body == translate("conv.unsupported", "it")  # an Italian number
+
+
+def test_a_reaction_is_kept_in_the_thread_and_answered_with_silence(
+    phone: Phone, register: Callable[..., dict[str, Any]], client: Client, officer_token: Callable[..., str]
+) -> None:
+    case = register(language="en")
+    phone.text("hi")
+    phone.choose("lang.en")
+
+    assert phone.send(_recorded("message_reaction")) == []
+
+    token = officer_token(office="AN")
+    thread = json.loads(client.http.get(f"/api/cases/{case['id']}/conversation", headers={"Authorization": token}).body)
+    last = thread["messages"][-1]
+    assert (last["direction"], last["kind"], last["text"]) == ("in", "reaction", "👍")
 
 
 def test_language_can_be_changed_any_time(phone: Phone) -> None:
@@ -302,3 +343,61 @@ def test_language_can_be_changed_any_time(phone: Phone) -> None:
     assert isinstance(menu, ListMenu)
     phone.choose("lang.it")
     assert [r.body for r in phone.text("aiuto")] == [translate("conv.help", "it")]
+
+
+def test_after_closing_the_status_says_the_case_is_closed_with_its_number_and_date(
+    phone: Phone, register: Callable[..., dict[str, Any]], client: Client, officer_token: Callable[..., str]
+) -> None:
+    from chalicelib.i18n.formats import format_date
+
+    case = register(language="en")
+    phone.text("hello")
+    phone.choose("lang.en")
+    token = officer_token(office="AN", role="officer")
+    headers = {"Authorization": token, "Content-Type": "application/json"}
+    body = json.dumps({"reason": "completed", "note": "Fingerprints taken"})
+    response = client.http.post(f"/api/cases/{case['id']}/close", headers=headers, body=body)
+    assert response.status_code == 200, response.body
+    closed_on = format_date(datetime.now(ZoneInfo("Europe/Rome")).date(), "en")
+    expected = translate("conv.status.closed", "en", case_ref=case["id"], date=closed_on)
+    assert [r.body for r in phone.text("status")] == [expected]
+    assert "no application" not in expected.lower() and case["id"] in expected and closed_on in expected
+    # any other message (e.g. the reply the office-message template invites) hears the same, then the menu
+    answers = phone.text("ok")
+    assert answers[0].body == expected and isinstance(answers[-1], ListMenu)
+
+
+def test_the_status_lists_a_one_of_group_as_one_missing_item(
+    phone: Phone, client: Client, officer_token: Callable[..., str]
+) -> None:
+    from chalicelib.i18n.formats import join_list
+
+    token = officer_token(office="AN", role="officer")
+    body = {
+        "procedure": "rinnovo",
+        "permit_type": "lavoro_subordinato",
+        "applicant": {"phone": f"+{PHONE}", "name": "Amina", "language": "en"},
+    }
+    headers = {"Authorization": token, "Content-Type": "application/json"}
+    assert client.http.post("/api/cases", headers=headers, body=json.dumps(body)).status_code == 201
+    phone.text("hello")
+    [status] = phone.choose("lang.en")
+    group = ["contratto_soggiorno", "unilav", "assunzione_domestico"]
+    alternatives = join_list([translate(f"document.{c}.title", "en") for c in group], "en", style="or")
+    lines = status.body.splitlines()
+    assert f"• {alternatives}" in lines
+    for code in group:
+        assert f"• {translate(f'document.{code}.title', 'en')}" not in lines
+
+
+def test_two_applicants_whose_messages_share_a_wamid_each_get_their_reply(client: Client, gateway: FakeGateway) -> None:
+    first, second = Phone(client, gateway), Phone(client, gateway, wa_id="393339876543")
+    for phone in (first, second):
+        payload = copy.deepcopy(load_event("message_text"))  # the same wamid for both: a wamid proves nothing
+        value = payload["entry"][0]["changes"][0]["value"]
+        value["contacts"][0].update({"wa_id": phone.wa_id, "user_id": f"IT.{phone.wa_id}"})
+        value["messages"][0].update({"from": phone.wa_id, "from_user_id": f"IT.{phone.wa_id}"})
+        [menu] = phone.post(payload)
+        assert isinstance(menu, ListMenu)
+    assert [m.recipient.wa_id for m in gateway.sent] == [first.wa_id, second.wa_id]
+    assert len({m.outbound_id for m in gateway.sent}) == 2

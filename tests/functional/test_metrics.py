@@ -89,7 +89,7 @@ def test_a_document_from_the_upload_page_is_counted_once(
     api: Api, client: Client, gateway: FakeGateway, container: Container, metrics: FakeMetrics
 ) -> None:
     case = _register(api)
-    item = case["missing"][0]
+    item = case["missing"][0]["items"][0]
     _request(api, case["id"], [item])
     token = _sent_token(gateway)
     upload_id, key = _announced(client, token, item, PDF, "application/pdf")

@@ -33,11 +33,12 @@ from chalicelib.services.cases.ports import VersionConflict
 from chalicelib.services.messages.messenger import SendOutcome
 from functions.api import ERRORS
 from functions.http import FRAMEWORK_CODES
+from tests import documents
 from tests.conftest import ROOT
 from tests.contract import DOCUMENT_PATH, METHODS, check_response, openapi_document
 
 Token = Callable[..., str]
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = documents.pdf(version="1.4")
 STATUS_RESPONSES = {
     400: "BadRequest",
     401: "Unauthenticated",
@@ -224,7 +225,7 @@ class Api:
         return json.loads(response.body)["case"]  # type: ignore[no-any-return]
 
     def attach(self, case: dict[str, Any]) -> str:
-        body = {"item": case["missing"][0], "content_type": "application/pdf", "content_base64": b64(PDF)}
+        body = {"item": case["missing"][0]["items"][0], "content_type": "application/pdf", "content_base64": b64(PDF)}
         response = self.call("post", f"/api/cases/{case['id']}/documents", body)
         assert response.status_code == 200, response.body
         return json.loads(response.body)["document_id"]  # type: ignore[no-any-return]
@@ -324,7 +325,7 @@ def _open_calendar(api: Api, **changes: Any) -> None:
 def _complete(api: Api) -> str:
     """A case whose every missing item is left for the counter: complete, ready to book."""
     case = api.case()
-    for code in case["missing"]:
+    for code in [m["items"][0] for m in case["missing"]]:
         assert api.call("patch", f"/api/cases/{case['id']}/checklist/{code}", {"at_counter": True}).status_code == 200
     return str(case["id"])
 
@@ -418,7 +419,8 @@ def _unknown_item(api: Api) -> Any:
 
 def _not_a_pdf(api: Api) -> Any:
     case = api.case()
-    body = {"item": case["missing"][0], "content_type": "application/pdf", "content_base64": b64(b"MZ\x90\x00")}
+    item = case["missing"][0]["items"][0]
+    body = {"item": item, "content_type": "application/pdf", "content_base64": b64(b"MZ\x90\x00")}
     return api.call("post", f"/api/cases/{case['id']}/documents", body)
 
 

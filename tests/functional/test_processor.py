@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from chalicelib.adapters.dynamo.messages import inbound_from_model
 from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
+from chalicelib.services.chat.conversation import reply_id
 from chalicelib.whatsapp.errors import ServiceUnavailable
 from tests.support import load_event, signed, stream_event
 
@@ -41,7 +43,7 @@ def test_a_stored_text_is_acknowledged_once_even_when_the_stream_redelivers(
     assert first == {"processed": 1, "already_processed": 0}
     assert second == {"processed": 0, "already_processed": 1}
     assert len(gateway.sent) == 1 and gateway.read == [item.wamid]
-    record = OutboundModel.get(f"chat.{item.wamid}.0")
+    record = OutboundModel.get(reply_id(inbound_from_model(item), 0))
     assert (record.state, record.purpose) == ("accepted", "chat")
     assert InboundModel.get(item.applicant_key, item.wamid).state == "processed"
 

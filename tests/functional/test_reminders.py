@@ -17,6 +17,7 @@ from chalicelib.adapters.dynamo.reminders import ReminderModel
 from chalicelib.bootstrap import Container, now_ms
 from chalicelib.domain.outbound import Template, Text
 from chalicelib.domain.reminders import ReminderPolicy, ReminderState
+from chalicelib.i18n.formats import join_list
 from chalicelib.services.reminders.schedule import pace
 from chalicelib.whatsapp.errors import PairRateLimited, ReEngagementRequired, ThroughputLimited
 from tests.fakes import FakeGateway
@@ -287,3 +288,83 @@ def test_officers_see_what_is_scheduled_for_their_office_only(api: Api, officer_
     assert api.call("get", "/api/reminders", token=other)[1]["reminders"] == []
     assert api.call("get", "/api/reminders?due_before=tomorrow")[0] == 422
     assert api.call("get", "/api/reminders", token=" ")[0] == 401
+
+
+GROUP = ["contratto_soggiorno", "unilav", "assunzione_domestico"]  # rapporto_lavoro: any one of them will do
+
+
+def _upload_through_the_page(client: Client, container: Container, token: str, item: str) -> None:
+    """The applicant sends ``item`` from their secure page (announce, the browser's POST, confirm)."""
+    import hashlib
+
+    from tests.functional.test_upload_page import PDF as PAGE_PDF
+    from tests.functional.test_upload_page import _announced, _confirm, _put
+
+    upload_id, key = _announced(client, token, item, PAGE_PDF, "application/pdf")
+    _put(container, key, PAGE_PDF)
+    status, answer = _confirm(client, token, upload_id, hashlib.sha256(PAGE_PDF).hexdigest())
+    assert status == 200, answer
+
+
+def test_the_missing_documents_reminder_lists_only_what_was_asked_for_and_has_not_arrived(
+    api: Api, client: Client, gateway: FakeGateway, container: Container
+) -> None:
+    from tests.functional.test_upload_page import _sent_token
+
+    case = _register(api, permit_type="lavoro_subordinato", permit_expiry=None)
+    asked = ["buste_paga", "cu_730", "alloggio"]
+    status, answer = api.call("post", f"/api/cases/{case['id']}/requests", {"items": asked, "note": ""})
+    assert status == 200, answer
+    token = _sent_token(gateway)
+    for item in asked[:2]:  # two of the three arrive through the upload page
+        _upload_through_the_page(client, container, token, item)
+    _applicant_writes(container)
+    before = len(gateway.sent)
+    assert _sweep_and_send(_local(3, 9, 5)) == [{"sent": 1}]
+    [reminder] = gateway.sent[before:]
+    assert isinstance(reminder.content, Text)
+    listed = [line for line in reminder.content.body.splitlines() if line.startswith("• ")]
+    assert listed == [f"• {_title('alloggio')}"]  # not the two that arrived, nor what was never asked for
+
+
+def _title(code: str) -> str:
+    from chalicelib.i18n import translate
+
+    return translate(f"document.{code}.title", "en")
+
+
+def test_no_reminder_when_one_of_the_requested_alternatives_arrived(
+    api: Api, client: Client, gateway: FakeGateway, container: Container
+) -> None:
+    from tests.functional.test_upload_page import _sent_token
+
+    case = _register(api, permit_type="lavoro_subordinato", permit_expiry=None)
+    status, answer = api.call("post", f"/api/cases/{case['id']}/requests", {"items": GROUP, "note": ""})
+    assert status == 200, answer
+    assert len(_reminders(case["id"])) == 2
+    _upload_through_the_page(client, container, _sent_token(gateway), "unilav")
+    # the group is satisfied: the reminders are re-planned away, and nothing is sent
+    assert {r.state for r in _reminders(case["id"]).values()} == {"cancelled"}
+    before = len(gateway.sent)
+    assert _sweep_and_send(_local(3, 9, 5)) == []
+    assert _sweep_and_send(_local(7, 9, 5)) == []
+    assert len(gateway.sent) == before
+
+
+def test_a_one_of_group_is_one_item_in_the_reminder(api: Api, gateway: FakeGateway, container: Container) -> None:
+    case = _register(api, permit_type="lavoro_subordinato", permit_expiry=None)
+    status, answer = api.call("post", f"/api/cases/{case['id']}/requests", {"items": GROUP, "note": ""})
+    assert status == 200, answer
+    before = len(gateway.sent)
+    assert _sweep_and_send(_local(3, 9, 5)) == [{"sent": 1}]  # outside the window: the template
+    [template] = gateway.sent[before:]
+    assert isinstance(template.content, Template)
+    alternatives = join_list([_title(code) for code in GROUP], "en", style="or")
+    assert template.content.body_parameters[1] == alternatives
+    _applicant_writes(container)
+    before = len(gateway.sent)
+    assert _sweep_and_send(_local(7, 9, 5)) == [{"sent": 1}]  # inside it: free text, one line for the group
+    [text] = gateway.sent[before:]
+    assert isinstance(text.content, Text)
+    listed = [line for line in text.content.body.splitlines() if line.startswith("• ")]
+    assert listed == [f"• {alternatives}"]

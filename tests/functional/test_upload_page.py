@@ -19,7 +19,10 @@ from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.outbound import Template, Text
 from chalicelib.domain.upload_links import TOKEN_LENGTH, token_hash
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import opening_hours
+from chalicelib.offices import office
 from chalicelib.whatsapp.payloads import to_graph_payload
+from tests import documents
 from tests.fakes import FakeGateway
 from tests.functional.test_conversation import PHONE, Phone
 from tests.functional.test_officers_api import Api, _applicant_writes, _register
@@ -27,14 +30,13 @@ from tests.functional.test_reminders import _local, _sweep_and_send
 
 PAGE_URL = "https://sportello.example.test/u/"
 LINK = re.compile(re.escape(PAGE_URL) + r"([A-Za-z0-9_-]+)")
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b"0" * 200 + b"\n%%EOF\n"
+PDF = documents.pdf(padding=200)
 # A JPEG whose structure walks (SOI, JFIF APP0, one scan, EOI): location stripping accepts it as it is.
-JPEG = (
-    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
-    + b"\x12" * 200
-    + b"\xff\xd9"
-)
+JPEG = documents.jpeg()
+POLYGLOT = documents.pdf(padding=2000) + b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>\n"
+SCRIPTED_PDF = documents.pdf("/OpenAction 4 0 R ", "<< /S /JavaScript /JS (app.alert(1)) >>")
+JPEG_AND_SCRIPT = JPEG + b"<script>alert(1)</script>"
+NOT_A_PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b"0" * 200 + b"\n%%EOF\n"  # what magic bytes took
 DAY_MS = 24 * 60 * 60 * 1000
 Token = Callable[..., str]
 
@@ -65,7 +67,7 @@ def _request(api: Api, case_id: str, items: list[str]) -> None:
 def _requested(api: Api, gateway: FakeGateway, count: int = 2, **overrides: Any) -> tuple[dict[str, Any], list[str]]:
     """A registered case with ``count`` documents requested (the request is the last message sent)."""
     case = _register(api, **overrides)
-    items = list(case["missing"])[:count]
+    items = [m["items"][0] for m in case["missing"]][:count]
     assert len(items) == count
     _request(api, case["id"], items)
     return case, items
@@ -137,7 +139,7 @@ def test_in_the_window_the_request_carries_a_link_to_a_page_of_exactly_the_reque
     """In the window, the request's text ends with a link whose page lists just those items, strictly served."""
     case = _register(api)
     _applicant_writes(container)
-    items = list(case["missing"])[:2]
+    items = [m["items"][0] for m in case["missing"]][:2]
     _request(api, case["id"], items)
     content = gateway.sent[-1].content
     assert isinstance(content, Text)
@@ -192,7 +194,7 @@ def test_the_record_of_a_sent_message_never_keeps_the_token(
     case, _ = _requested(api, gateway)  # outside the window: the template's URL button
     tokens = [_sent_token(gateway)]
     _applicant_writes(container)
-    _request(api, case["id"], list(case["missing"])[2:3])  # inside it: a text with the URL
+    _request(api, case["id"], [m["items"][0] for m in case["missing"]][2:3])  # inside it: a text with the URL
     tokens.append(_sent_token(gateway))
     phone = Phone(client, gateway)
     phone.text("hello")
@@ -291,8 +293,20 @@ def test_confirming_before_the_file_arrives_is_not_final(
     [
         ("application/pdf", JPEG, hashlib.sha256(JPEG).hexdigest(), "mismatch"),
         ("application/pdf", PDF, hashlib.sha256(b"something else").hexdigest(), "damaged"),
+        # Issue 15: a PDF header followed by a page a browser would run; magic bytes alone let it through.
+        ("application/pdf", POLYGLOT, hashlib.sha256(POLYGLOT).hexdigest(), "mismatch"),
+        ("application/pdf", SCRIPTED_PDF, hashlib.sha256(SCRIPTED_PDF).hexdigest(), "mismatch"),
+        ("image/jpeg", JPEG_AND_SCRIPT, hashlib.sha256(JPEG_AND_SCRIPT).hexdigest(), "mismatch"),
+        ("application/pdf", NOT_A_PDF, hashlib.sha256(NOT_A_PDF).hexdigest(), "damaged"),
     ],
-    ids=["jpeg_bytes_announced_as_pdf", "another_checksum"],
+    ids=[
+        "jpeg_bytes_announced_as_pdf",
+        "another_checksum",
+        "pdf_html_polyglot",
+        "pdf_with_javascript",
+        "jpeg_with_a_script_after_its_end",
+        "pdf_header_only",
+    ],
 )
 def test_a_stored_file_that_is_not_what_was_announced_is_refused_and_deleted(
     api: Api,
@@ -339,7 +353,7 @@ def test_only_an_item_the_office_is_waiting_for_can_be_uploaded(api: Api, client
     """An item that was not requested, or that does not exist, is not_wanted."""
     case, items = _requested(api, gateway, count=1)
     token = _sent_token(gateway)
-    others = [code for code in case["missing"] if code not in items]
+    others = [m["items"][0] for m in case["missing"] if m["items"][0] not in items]
     assert others  # missing but not asked for
     for item in [*others[:1], "no_such_item"]:
         status, answer = _start(client, token, item, "application/pdf", len(PDF))
@@ -453,6 +467,39 @@ def test_a_link_expires_after_a_day(api: Api, client: Client, gateway: FakeGatew
     assert (status, answer["error"]["code"]) == (410, "link_unavailable")
 
 
+def _phone_line_text(language: str, office_code: str = "AN") -> str:
+    """The sentence that gives ``office_code``'s phone line, its days and hours, as the page shows it."""
+    line = office(office_code).phone_line
+    assert line is not None
+    hours = opening_hours(line.days, line.opens, line.closes, language)
+    return escape(translate("upload.unavailable.phone", language, phone=line.number, **hours), quote=True)
+
+
+@pytest.mark.parametrize("how", ["unknown", "expired", "revoked"])
+def test_an_unusable_link_gives_the_phone_line_of_its_own_office(
+    how: str, api: Api, client: Client, gateway: FakeGateway, container: Container
+) -> None:
+    """Unknown (404), expired and revoked (410) pages give the phone number, days and hours. A known link's page
+    gives its case's office's line even when the deployment's default office is another (MC has no line)."""
+    case, _ = _requested(api, gateway)
+    token = _sent_token(gateway)
+    if how == "unknown":
+        token = "B" * TOKEN_LENGTH
+    else:
+        container.settings = dataclasses.replace(container.settings, default_office="MC")
+    if how == "expired":
+        _at(container, DAY_MS + 1000)
+    if how == "revoked":
+        assert api.call("delete", f"/api/cases/{case['id']}/upload-links")[0] == 200
+    status, _, html = _page(client, token)
+    language = "it" if how == "unknown" else "en"
+    assert status == (404 if how == "unknown" else 410)
+    assert escape(translate(f"upload.unavailable.{how}", language)) in html
+    assert _phone_line_text(language) in html
+    line = office("AN").phone_line
+    assert line is not None and line.number in html and line.opens in html and line.closes in html
+
+
 def test_a_closed_case_closes_its_link(api: Api, supervisor: Api, client: Client, gateway: FakeGateway) -> None:
     """Once the case is closed its link answers 410 and says there is nothing more to send."""
     case, _ = _requested(api, gateway)
@@ -517,3 +564,18 @@ def test_the_pages_script_is_served_as_javascript_without_eval(client: Client) -
     assert response.headers["Content-Type"].startswith("text/javascript")
     script = response.body.decode()
     assert script.strip() and "eval(" not in script and "new Function(" not in script
+
+
+def test_the_requests_note_is_on_the_page_when_the_template_cannot_say_it(
+    api: Api, client: Client, gateway: FakeGateway
+) -> None:
+    case = _register(api)
+    items = [i["code"] for i in case["checklist"] if i["needed"] and not i["at_counter"]][:2]
+    body = {"items": items, "note": "Last three <payslips>"}
+    status, answer = api.call("post", f"/api/cases/{case['id']}/requests", body)
+    assert status == 200, answer
+    assert isinstance(gateway.sent[-1].content, Template)  # outside the window: the template's fixed wording
+    status, _, html = _page(client, _sent_token(gateway))
+    assert status == 200
+    assert translate("upload.office_note", "en") in html
+    assert escape("Last three <payslips>") in html and "<payslips>" not in html

@@ -70,12 +70,9 @@ def test_a_wrongly_signed_post_gets_401_and_stores_nothing(client: Client) -> No
 def test_every_recorded_message_payload_is_acknowledged(client: Client, name: str) -> None:
     status, body = _post(client, load_event(name))
     assert (status, body) == (200, b"")
-    stored, quarantined = _stored(), list(QuarantineModel.scan())
-    assert len(stored) + len(quarantined) == 1
-    if name == "message_unsupported":
-        assert quarantined[0].reason == "unsupported_message"
-    else:
-        assert stored[0].wamid == load_event(name)["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    [stored] = _stored()  # polls and other unsupported types too: they are answered that we cannot read them
+    assert list(QuarantineModel.scan()) == []
+    assert stored.wamid == load_event(name)["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
 
 
 @pytest.mark.parametrize("name", event_names("status_"))
@@ -134,3 +131,42 @@ def test_a_storage_failure_is_not_acknowledged_so_meta_retries(client: Client, c
     status, body = _post(client, load_event("message_text"))
     assert status == 500
     assert json.loads(body)["error"]["code"] == "store_failed"  # type: ignore[arg-type]
+
+
+def test_a_status_for_an_outbound_message_we_never_sent_is_quarantined_and_creates_no_record(client: Client) -> None:
+    forged = load_event("status_delivered")
+    forged["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = "chat.never.sent.0"
+    later = load_event("status_read")
+    later["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = "chat.never.sent.0"
+
+    assert [_post(client, forged)[0], _post(client, later)[0], _post(client, load_event("status_sent"))[0]] == [200] * 3
+
+    assert list(OutboundModel.scan()) == []
+    assert {q.reason for q in QuarantineModel.scan()} == {"unknown_outbound"}
+    assert len(list(QuarantineModel.scan())) == 3
+
+
+def test_items_out_of_range_for_storage_are_quarantined_and_the_batch_acknowledged(client: Client) -> None:
+    payload = load_event("message_text")
+    value = payload["entry"][0]["changes"][0]["value"]
+    good = value["messages"][0]
+    value["messages"] = [
+        {**good, "id": "wamid." + "A" * 1_500},
+        {**good, "id": "wamid.long.from", "from": "3" * 3_000},
+        {**good, "id": "wamid.long.timestamp", "timestamp": "9" * 400},
+        good,
+    ]
+    status = load_event("status_read")["entry"][0]["changes"][0]["value"]["statuses"][0]
+    value["statuses"] = [{**status, "id": "wamid." + "B" * 3_000}, {**status, "timestamp": "9" * 400}]
+
+    assert _post(client, payload) == (200, b"")
+
+    assert [i.wamid for i in _stored()] == [good["id"]]
+    reasons = sorted((q.location, q.reason) for q in QuarantineModel.scan())
+    assert reasons == [
+        ("$.entry[0].changes[0].value.messages[0]", "out_of_range"),
+        ("$.entry[0].changes[0].value.messages[1]", "out_of_range"),
+        ("$.entry[0].changes[0].value.messages[2]", "out_of_range"),
+        ("$.entry[0].changes[0].value.statuses[0]", "out_of_range"),
+        ("$.entry[0].changes[0].value.statuses[1]", "out_of_range"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable
@@ -211,7 +212,7 @@ def test_the_inbox_shows_documents_to_review_and_complete_cases_and_filters_by_o
 ) -> None:
     mine = _register(api)
     theirs = _register(api, assigned_officer=None)
-    pdf = {"item": "alloggio", "content_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}
+    pdf = {"item": "alloggio", "content_type": "application/pdf", "content_base64": base64.b64encode(PDF).decode()}
     status, answer = api("post", f"/api/cases/{mine['id']}/documents", pdf)
     assert status == 200, answer
     assert api("post", f"/api/cases/{mine['id']}/assign", {"officer": "an.officer"})[0] == 200

@@ -133,6 +133,19 @@ def test_a_status_without_callback_data_is_matched_by_wamid_or_reported_unknown(
     assert store.apply_status(orphan, NOW) is StatusOutcome.UNKNOWN_MESSAGE
 
 
+def test_a_status_naming_an_outbound_id_we_never_sent_creates_nothing() -> None:
+    store = DynamoOutboundStore(retention_days=30)
+    forged = [
+        _status(DeliveryStatus.SENT, outbound_id="chat.never.sent.0"),
+        _status(DeliveryStatus.READ, "chat.never.sent.0"),
+    ]
+
+    assert [store.apply_status(update, NOW) for update in forged] == [StatusOutcome.UNKNOWN_MESSAGE] * 2
+    assert list(OutboundModel.scan()) == []  # a Scan in a test, to see everything
+    # nor did it record their wamid: a status without callback data finds nothing either
+    assert store.apply_status(_status(DeliveryStatus.DELIVERED, outbound_id=None), NOW) is StatusOutcome.UNKNOWN_MESSAGE
+
+
 def test_the_applicants_last_inbound_time_only_moves_forward() -> None:
     store = DynamoApplicantStore()
     applicant = _message().applicant

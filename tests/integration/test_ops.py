@@ -38,10 +38,10 @@ def test_pending_messages_are_listed_and_replayed_once(
 
 
 def test_quarantined_items_are_listed_by_day(container: Container, capsys: pytest.CaptureFixture[str]) -> None:
-    _receive(container, "message_unsupported")
+    _receive(container, "value_errors")
     ops.main(["quarantine"])
     [item] = json.loads(capsys.readouterr().out)
-    assert item["reason"] == "unsupported_message"
+    assert item["reason"] == "meta_error"
 
 
 def test_parked_reminder_jobs_are_counted_and_replayed(

@@ -22,6 +22,7 @@ from chalicelib.services.cases.ports import CaseNotFound
 from chalicelib.services.cases.registry import RegisterCase, register_case
 from chalicelib.services.uploads import link_admin as upload_link_admin
 from chalicelib.services.uploads import page as pages
+from tests import documents
 from tests.unit.test_photo_metadata import _app1, _exif, _jpeg, _latitude
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 OFFICER = Officer("sub-off-an", "an.officer", "AN", Role.OFFICER)
 OTHER_OFFICE = Officer("sub-off-mc", "mc.officer", "MC", Role.OFFICER)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
+PDF = documents.pdf(version="1.4")
+PNG = documents.png()
 
 
 class Clock:

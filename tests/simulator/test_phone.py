@@ -204,3 +204,19 @@ def test_phone_reports_webhook_problems(running: RunningSimulator, receiver: Rec
     out = io.StringIO()
     phone.main(["--url", running.url, "--wait", "0"], stdin=io.StringIO("tre\n"), out=out)
     assert "the app did not answer the webhook" in out.getvalue()
+
+
+def test_phone_writes_to_another_offices_number(running: RunningSimulator, receiver: Receiver) -> None:
+    assert (phone.business_number("MC"), phone.business_number("an"), phone.business_number(None)) == (
+        "100000000000002",  # Macerata's own number (offices.json)
+        None,  # Ancona has none of its own: the main number
+        None,
+    )
+    assert phone.business_number("100000000000099") == "100000000000099"
+    with pytest.raises(SystemExit):
+        phone.business_number("XX")
+    out = io.StringIO()
+    assert phone.main(["--url", running.url, "--to", "MC", "--wait", "0"], stdin=io.StringIO("ciao\n"), out=out) == 0
+    assert "to MC (100000000000002)" in out.getvalue()
+    [received] = receiver.wait_for(1)
+    assert received.values()[0]["metadata"]["phone_number_id"] == "100000000000002"

@@ -274,6 +274,14 @@ def test_a_valid_token_without_an_office_is_not_an_officer(office: object) -> No
     assert caught.value.reason == "no_office"
 
 
+@pytest.mark.parametrize("office", ["RM", "ZZZ"])
+def test_a_token_for_an_office_this_deployment_does_not_serve_is_refused(office: str) -> None:
+    """A well-formed office code that is not in offices.json is refused, saying which office."""
+    with pytest.raises(NotAnOfficer) as caught:
+        _verifier().authenticate(f"Bearer {_sign(_claims(**{'custom:office': office}))}")
+    assert caught.value.reason == "unknown_office" and office in str(caught.value)
+
+
 # --- keys: rotation, rate limit, sources -------------------------------------------------------------------------
 
 

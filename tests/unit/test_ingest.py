@@ -62,7 +62,7 @@ def test_invalid_json_is_acknowledged_and_quarantined_with_the_raw_body(deps: In
 
 def test_redelivering_the_same_bad_webhook_keeps_one_quarantine_record(deps: IngestDeps) -> None:
     for _ in range(2):
-        _ingest(deps, load_event("message_unsupported"))
+        _ingest(deps, load_event("value_errors"))
     assert len(deps.quarantine.records) == 1  # type: ignore[attr-defined]
 
 
@@ -84,7 +84,9 @@ def test_statuses_move_forward_only_and_unknown_ones_are_quarantined(deps: Inges
 
     read = _ingest(deps, load_event("status_read"))
     late_delivered = _ingest(deps, load_event("status_delivered"))
-    orphan = _ingest(deps, load_event("status_without_callback_data"))
+    orphan_status = load_event("status_without_callback_data")
+    orphan_status["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = "wamid.NEVER.SENT"
+    orphan = _ingest(deps, orphan_status)
 
     assert (read.statuses_applied, late_delivered.statuses_stale) == (1, 1)
     assert outbound.records["ack.wamid.HBgMMzkzMzMxMjM0NTY3FQIAEhgg0001"].status == "read"
@@ -101,3 +103,17 @@ def test_messages_of_many_applicants_are_stored_with_an_executor(deps: IngestDep
     with ThreadPoolExecutor(4) as pool:
         parallel = IngestDeps(deps.app_secret, deps.inbound, deps.outbound, deps.quarantine, deps.clock_ms, pool)
         assert _ingest(parallel, payload).stored == 50
+
+
+def test_a_status_naming_an_outbound_id_we_never_sent_is_quarantined_and_creates_nothing(deps: IngestDeps) -> None:
+    outbound = deps.outbound
+    assert isinstance(outbound, FakeOutboundStore)
+    forged = load_event("status_read")
+    forged["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = "chat.never.sent.0"
+
+    results = [_ingest(deps, forged), _ingest(deps, load_event("status_delivered"))]
+
+    assert [(r.statuses_applied, r.quarantined) for r in results] == [(0, 1), (0, 1)]
+    assert outbound.records == {}
+    reasons = {r.reason for r in deps.quarantine.records.values()}  # type: ignore[attr-defined]
+    assert reasons == {"unknown_outbound"}

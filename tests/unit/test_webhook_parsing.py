@@ -27,12 +27,13 @@ EXPECTED_TYPES = {
     "message_text_forwarded": MessageType.TEXT,
     "message_text_reply_context": MessageType.TEXT,
     "message_text_username_user": MessageType.TEXT,
+    "message_unsupported": MessageType.UNSUPPORTED,
     "message_video": MessageType.VIDEO,
 }
 
 
 def test_every_recorded_message_payload_has_an_expectation() -> None:
-    assert set(event_names("message_")) == set(EXPECTED_TYPES) | {"message_unsupported"}
+    assert set(event_names("message_")) == set(EXPECTED_TYPES)
 
 
 @pytest.mark.parametrize(("name", "kind"), sorted(EXPECTED_TYPES.items()))
@@ -104,11 +105,12 @@ def test_a_failed_status_keeps_metas_error_code() -> None:
     assert update.outbound_id == "ack.wamid.HBgMMzkzMzMxMjM0NTY3FQIAEhgg0001"
 
 
-def test_unsupported_messages_and_value_errors_are_quarantined() -> None:
+def test_unsupported_and_unknown_types_are_kept_to_be_answered_and_value_errors_are_quarantined() -> None:
     unsupported = parse_webhook(load_event("message_unsupported"))
     errors = parse_webhook(load_event("value_errors"))
-    assert unsupported.messages == []
-    assert [q.reason for q in unsupported.quarantined] == [QuarantineReason.UNSUPPORTED_MESSAGE]
+    [message] = unsupported.messages
+    assert (message.type, message.message["unsupported"]) == (MessageType.UNSUPPORTED, {"type": "poll_creation"})
+    assert unsupported.quarantined == []
     assert [q.reason for q in errors.quarantined] == [QuarantineReason.META_ERROR]
 
 
@@ -128,12 +130,12 @@ def test_a_bad_item_in_a_batch_never_costs_the_good_ones() -> None:
 
     batch = parse_webhook(payload)
 
-    assert [m.wamid for m in batch.messages] == [good["id"], "wamid.second"]
+    assert [m.wamid for m in batch.messages] == [good["id"], "wamid.second", "wamid.weird"]
+    assert batch.messages[2].type is MessageType.UNSUPPORTED
     assert sorted(q.reason.value for q in batch.quarantined) == [
         "missing_field",
         "missing_field",
         "not_an_object",
-        "unknown_message_type",
         "unknown_status",
     ]
     assert batch.quarantined[0].location == "$.entry[0].changes[0].value.messages[1]"
@@ -166,3 +168,59 @@ def test_a_sender_that_is_not_a_phone_number_is_refused() -> None:
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "+39 333"
     batch = parse_webhook(payload)
     assert batch.messages == [] and batch.quarantined[0].reason is QuarantineReason.MISSING_FIELD
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", "wamid." + "A" * 1_500),  # past the inbound table's sort key
+        ("from", "3" * 3_000),  # past its partition key
+        ("timestamp", "9" * 400),  # past DynamoDB's 38 digits
+        ("timestamp", "1"),  # no plausible epoch
+        ("timestamp", "²³"),  # digits to str.isdigit, not to int()
+        ("from", "٣٩٣٣٣"),  # Arabic-Indic digits: no phone number we can write to
+        ("from_user_id", "IT." + "7" * 200),
+        ("id", "wamid.\ud800"),  # a lone surrogate: valid in a JSON escape, no UTF-8 for DynamoDB
+        ("text", {"body": "x" * 70_000}),
+        ("context", {"junk": "y" * 300_000}),  # the stored message past the item's 400 KB
+    ],
+)
+def test_messages_with_fields_out_of_range_for_storage_are_quarantined(field: str, value: object) -> None:
+    payload = load_event("message_text")
+    value_object = payload["entry"][0]["changes"][0]["value"]
+    good = value_object["messages"][0]
+    value_object["messages"] = [good, {**good, "id": "wamid.bad", field: value}]
+
+    batch = parse_webhook(payload)
+
+    assert [m.wamid for m in batch.messages] == [good["id"]]
+    [item] = batch.quarantined
+    assert item.location == "$.entry[0].changes[0].value.messages[1]"
+    assert item.reason in {QuarantineReason.OUT_OF_RANGE, QuarantineReason.MISSING_FIELD}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", "wamid." + "B" * 1_500),
+        ("timestamp", "9" * 400),
+        ("biz_opaque_callback_data", "c" * 3_000),
+    ],
+)
+def test_statuses_with_fields_out_of_range_for_storage_are_quarantined(field: str, value: object) -> None:
+    payload = load_event("status_read")
+    status = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+    status[field] = value
+
+    batch = parse_webhook(payload)
+
+    assert batch.statuses == []
+    assert [q.reason for q in batch.quarantined] == [QuarantineReason.OUT_OF_RANGE]
+
+
+@pytest.mark.parametrize("errors", [5, "oops", [{"code": 10**50, "title": {"nested": 1}}]])
+def test_odd_status_errors_are_read_not_fatal(errors: object) -> None:
+    payload = load_event("status_failed")
+    payload["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = errors
+    [update] = parse_webhook(payload).statuses
+    assert update.error_code is None

@@ -69,6 +69,7 @@ def _item_from_json(data: dict[str, Any]) -> ChecklistItem:
         requested_at_ms=data.get("requested_at_ms"),
         rejected_at_ms=data.get("rejected_at_ms"),
         received_at_ms=data.get("received_at_ms"),
+        request_note=data.get("request_note"),
     )
 
 
@@ -359,6 +360,11 @@ class DynamoCaseRepository:
             case = self.get(key.case_id)
             if case.is_open:
                 return case
+        return None
+
+    def latest_case_for(self, applicant_key: str) -> Case | None:
+        for key in CaseModel.by_applicant.query(applicant_key, scan_index_forward=False, limit=1):
+            return self.get(key.case_id)
         return None
 
 

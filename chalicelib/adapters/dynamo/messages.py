@@ -42,6 +42,7 @@ def inbound_from_model(item: InboundModel) -> InboundMessage:
         message=dict(item.message),
         phone_number_id=item.phone_number_id,
         profile_name=item.profile_name,
+        office=item.office,
         received_at_ms=int(item.received_at),
     )
 
@@ -65,6 +66,7 @@ class DynamoInboundStore:
             user_id=message.applicant.user_id,
             profile_name=message.profile_name,
             phone_number_id=message.phone_number_id,
+            office=message.office,
             message_type=message.type.value,
             message=message.message,
             sent_at=message.sent_at,
@@ -203,15 +205,25 @@ class DynamoOutboundStore:
         forward = OutboundModel.status_rank.does_not_exist() | (OutboundModel.status_rank < update.status.rank)
         item = OutboundModel(outbound_id)
         try:
-            item.update(actions=actions, condition=forward)  # PynamoDB asks for ALL_NEW: the item comes back
+            # Only on a message we sent: callback data naming anything else must not create a record.
+            item.update(actions=actions, condition=OutboundModel.outbound_id.exists() & forward)  # ALL_NEW comes back
         except UpdateError as exc:
             if exc.cause_response_code == CONDITION_FAILED:
-                return StatusOutcome.STALE
+                return StatusOutcome.STALE if self._exists(outbound_id) else StatusOutcome.UNKNOWN_MESSAGE
             raise
         content = item.content if isinstance(item.content, dict) else {}
         if update.status is DeliveryStatus.FAILED and content.get("kind") == Template.__name__:
             return StatusOutcome.TEMPLATE_FAILED
         return StatusOutcome.APPLIED
+
+    @staticmethod
+    def _exists(outbound_id: str) -> bool:
+        """Whether a refused status was stale or for no message of ours (one read, only when refused)."""
+        try:
+            OutboundModel.get(outbound_id, consistent_read=True, attributes_to_get=["outbound_id"])
+        except OutboundModel.DoesNotExist:
+            return False
+        return True
 
     @staticmethod
     def _find_by_wamid(wamid: str) -> str | None:

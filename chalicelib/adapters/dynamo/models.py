@@ -59,6 +59,7 @@ class InboundModel(Model):
     user_id = UnicodeAttribute(null=True)
     profile_name = UnicodeAttribute(null=True)
     phone_number_id = UnicodeAttribute(default="")
+    office = UnicodeAttribute(null=True)  # the office whose number it was sent to
     message_type = UnicodeAttribute()
     message = JSONAttribute()
     sent_at = NumberAttribute()

@@ -91,7 +91,13 @@ def offer_visit(
         menu = offer_menu(deps, case, language, intro)
         if menu is not None:
             message = OutboundMessage(
-                outbound_id, applicant_ref(case), menu, purpose="visit_offer", case_id=case.case_id, author=author
+                outbound_id,
+                applicant_ref(case),
+                menu,
+                purpose="visit_offer",
+                case_id=case.case_id,
+                author=author,
+                office=case.office,
             )
             return notifier.messenger.send_once(message)
     elif offer_menu(deps, case, language) is not None:

@@ -16,6 +16,7 @@ from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.cases import CaseEvent, CaseStatus, CloseReason
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.files import FileProblem, RefusedFile, safe_display_name
 from chalicelib.domain.outbound import OutboundMessage, Text
 from chalicelib.domain.templates import (
     DOCUMENT_REJECTED,
@@ -24,12 +25,13 @@ from chalicelib.domain.templates import (
 )
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
-from chalicelib.i18n.formats import format_date, format_time, join_list
+from chalicelib.i18n.formats import format_date, format_time
 from chalicelib.services.calendar.booking import book_visit, drop_visit, mark_attended
 from chalicelib.services.calendar.visits import booked_notice, offer_visit
 from chalicelib.services.cases.ports import CaseNotFound
 from chalicelib.services.cases.registry import CaseDeps, audit, load_case
-from chalicelib.services.messages.notices import Notice, applicant_ref
+from chalicelib.services.inspection import inspect_file
+from chalicelib.services.messages.notices import Notice, applicant_ref, document_lists
 from chalicelib.services.officers import display_name
 
 if TYPE_CHECKING:
@@ -45,7 +47,16 @@ class WindowClosed(DomainError):
 
 
 class InvalidDocument(DomainError):
-    """An attached file is empty, too large, or not a JPEG, PNG or PDF."""
+    """An attached file is empty, too large, not a JPEG, PNG or PDF, or not plainly one (a polyglot, a PDF with
+    scripts or embedded files)."""
+
+
+OFFICE_PROBLEMS = {
+    FileProblem.UNKNOWN_TYPE: "the file's content does not match its declared type",
+    FileProblem.MISMATCH: "the file's content does not match its declared type",
+    FileProblem.MALFORMED: "the file cannot be read as its declared type",
+    FileProblem.ACTIVE_CONTENT: "the file carries markup, scripts, launch actions, forms or embedded files",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +79,20 @@ def request_documents(deps: CaseDeps, officer: Officer, case_id: str, codes: lis
     """Ask the applicant for ``codes`` in one message in their language."""
     case = load_case(deps, officer, case_id)
     now = deps.clock_ms()
-    checklist = case.checklist.request(codes, now)
+    checklist = case.checklist.request(codes, now, note)
     updated, events = case.with_checklist(checklist, now, officer.actor, documents_requested=True)
     events.append(CaseEvent("documents_requested", now, officer.actor, {"items": list(codes), "note": note}))
     saved = _save(deps, updated, events)
     audit(deps, officer, AuditAction.DOCUMENTS_REQUEST, case_id, items=",".join(codes))
-    titles = [_title(case, code) for code in codes]
+    # A one_of group asked for is one item, its alternatives together ("A, B or C").
+    lines, one_line = document_lists(checklist.units_of(codes), case.applicant.language)
     notice = Notice(
         "notice.documents_requested",
-        {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
+        {"case_ref": case.case_id, "documents": lines},
         DOCUMENTS_REQUESTED,
-        extra_text=note,
+        extra_text=note,  # in the window; outside it the template's wording is fixed: the upload page shows it
         # Meta refuses new lines in template parameters: the template gets the list on one line.
-        template_values={"case_ref": case.case_id, "documents": join_list(titles, case.applicant.language)},
+        template_values={"case_ref": case.case_id, "documents": one_line},
         link=deps.issue_link(saved, LinkPurpose.DOCUMENTS_REQUEST),
     )
     outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.request", author=officer.actor)
@@ -102,8 +114,11 @@ def attach_document(
         raise InvalidDocument("only JPEG, PNG and PDF files are accepted")
     if not body or len(body) > deps.max_document_bytes:
         raise InvalidDocument(f"the file must be between 1 byte and {deps.max_document_bytes} bytes")
-    if not _sniff_matches(body, content_type):
-        raise InvalidDocument("the file's content does not match its declared type")
+    try:
+        inspected = inspect_file(body, content_type)
+    except RefusedFile as refused:
+        raise InvalidDocument(f"{OFFICE_PROBLEMS[refused.problem]} ({refused.detail})") from None
+    body, filename = inspected.body, safe_display_name(filename, inspected.content_type)
     case = load_case(deps, officer, case_id)
     case.checklist.item(item_code)  # fails early for an unknown item
     now = deps.clock_ms()
@@ -134,15 +149,6 @@ def attach_document(
     )
     saved = _save(deps, updated, events)
     return ActionResult(saved), document
-
-
-def _sniff_matches(body: bytes, content_type: str) -> bool:
-    signatures = {
-        "image/jpeg": (b"\xff\xd8\xff",),
-        "image/png": (b"\x89PNG\r\n\x1a\n",),
-        "application/pdf": (b"%PDF-",),
-    }
-    return body.startswith(signatures[content_type])
 
 
 def review_document(
@@ -264,6 +270,7 @@ def send_message(deps: CaseDeps, officer: Officer, case_id: str, text: str, use_
             purpose="office_message",
             case_id=case_id,
             author=officer.actor,
+            office=case.office,
         )
         outcome = deps.notifier.messenger.send_once(message)
     if case.unanswered_since_ms is not None:  # an officer answered: the case leaves the unanswered list
@@ -281,10 +288,14 @@ def add_note(deps: CaseDeps, officer: Officer, case_id: str, text: str) -> Case:
 
 
 def assign(deps: CaseDeps, officer: Officer, case_id: str, assignee: str | None) -> Case:
-    """Give the case to an officer; officers may take a case themselves, supervisors assign anyone."""
+    """Give the case to an officer (``None``: to nobody). Officers may take a case that is nobody's (or already
+    theirs) and give up their own; assigning to a colleague, or taking or freeing a colleague's case, is a
+    supervisor's call."""
     if not officer.is_supervisor and assignee not in (officer.username, None):
         raise SupervisorOnly("officers can only assign a case to themselves")
     case = load_case(deps, officer, case_id)
+    if not officer.is_supervisor and case.assigned_officer not in (officer.username, None):
+        raise SupervisorOnly("this case is assigned to a colleague: only a supervisor can reassign or unassign it")
     now = deps.clock_ms()
     name = display_name(deps.officers, officer, assignee)
     event = CaseEvent("assigned", now, officer.actor, {"officer": assignee or "", "officer_name": name or ""})
@@ -293,8 +304,10 @@ def assign(deps: CaseDeps, officer: Officer, case_id: str, assignee: str | None)
     return saved
 
 
-def close(deps: CaseDeps, officer: Officer, case_id: str, reason: CloseReason, note: str) -> Case:
-    """End the case as completed, withdrawn or cancelled."""
+def close(deps: CaseDeps, officer: Officer, case_id: str, reason: CloseReason, note: str) -> ActionResult:
+    """End the case as completed, withdrawn or cancelled, and tell the applicant in their language (the note
+    stays on the timeline). Outside the 24-hour window no approved template says it: the office-message template
+    invites them to reply, and their reply (or "stato") is answered with the closed case."""
     if reason is CloseReason.CANCELLED and not officer.is_supervisor:
         raise SupervisorOnly("only a supervisor can cancel a case")
     case = load_case(deps, officer, case_id)
@@ -303,7 +316,9 @@ def close(deps: CaseDeps, officer: Officer, case_id: str, reason: CloseReason, n
     events.append(CaseEvent("case_closed", now, officer.actor, {"reason": reason.value, "note": note}))
     saved = _save(deps, closed, events)
     audit(deps, officer, AuditAction.CASE_CLOSE, case_id, reason=reason.value)
-    return saved
+    notice = Notice(f"notice.case_closed.{reason.value}", {"case_ref": case_id}, OFFICE_MESSAGE)
+    outcome = deps.notifier.send(saved, notice, f"case.{case_id}.v{saved.version}.closed", author=officer.actor)
+    return ActionResult(saved, outcome.value)
 
 
 def set_at_counter(deps: CaseDeps, officer: Officer, case_id: str, code: str, at_counter: bool) -> Case:

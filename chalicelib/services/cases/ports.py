@@ -103,6 +103,10 @@ class CaseRepository(Protocol):
         """The applicant's open case, if any."""
         ...
 
+    def latest_case_for(self, applicant_key: str) -> Case | None:
+        """The applicant's most recent case, open or closed (what their status speaks of once it is closed)."""
+        ...
+
     def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
         """The office's cases updated since ``since_ms``."""
         ...
@@ -125,6 +129,9 @@ class DocumentStorage(Protocol):
         """Store a file (encrypted at rest)."""
         ...
 
-    def link(self, key: str, expires_in_s: int) -> str:
-        """A short-lived download link."""
+    def link(
+        self, key: str, expires_in_s: int, *, content_type: str | None = None, disposition: str | None = None
+    ) -> str:
+        """A short-lived download link; the response carries ``content_type`` and ``disposition``
+        (``Content-Disposition``) when given."""
         ...

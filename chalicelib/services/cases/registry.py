@@ -14,6 +14,7 @@ from chalicelib.auth.errors import SupervisorOnly
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.cases import Case, CaseApplicant, CaseEvent, CaseStatus
 from chalicelib.domain.checklist import Checklist
+from chalicelib.domain.files import content_disposition
 from chalicelib.domain.templates import CASE_OPENED
 from chalicelib.services.audit import record
 from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
@@ -166,7 +167,13 @@ def view_case(deps: CaseDeps, officer: Officer, case_id: str) -> CaseView:
     audit(deps, officer, AuditAction.CASE_VIEW, case_id)
     links = []
     for document in deps.cases.documents(case_id):
-        url = deps.storage.link(document.storage_key, deps.link_seconds)
+        # Shown inline by the console, under the sniffed type and a safe name (names stored before issue 15 too).
+        url = deps.storage.link(
+            document.storage_key,
+            deps.link_seconds,
+            content_type=document.content_type,
+            disposition=content_disposition(document.filename, document.content_type),
+        )
         audit(deps, officer, AuditAction.DOCUMENT_VIEW, case_id, document_id=document.document_id)
         links.append(DocumentLink(document, url, deps.link_seconds))
     return CaseView(case, deps.cases.events(case_id), links)

@@ -2,12 +2,13 @@
 
 One call per inbound message, in arrival order per applicant (the processor guarantees it). The turn is worked
 out first, then its effects happen in an order that makes a redelivery harmless: the file is stored under an id
-derived from the wamid, each reply is sent at most once (ids ``chat.<wamid>.<n>``), and the conversation is saved
-last with the wamid it handled, so that a message already handled is skipped.
+derived from the wamid, each reply is sent at most once (ids ``chat.<applicant>.<wamid>.<n>``: :func:`reply_id`),
+and the conversation is saved last with the wamid it handled, so that a message already handled is skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -46,8 +47,8 @@ UNSUPPORTED = frozenset(
         MessageType.VIDEO,
         MessageType.LOCATION,
         MessageType.CONTACTS,
-        MessageType.REACTION,
         MessageType.ORDER,
+        MessageType.UNSUPPORTED,
     }
 )
 
@@ -71,8 +72,9 @@ def handle_message(message: InboundMessage, deps: ChatDeps) -> None:
         return
     case = _open_case(message, deps)
     guess = _guess(message, case, deps)
-    turn = Turn(conversation, conversation.language or guess, case)
-    _dispatch(message, turn, deps, guess)
+    turn = Turn(conversation, conversation.language or guess, case, office=message.office)
+    if message.type is not MessageType.REACTION:  # a reaction is not a question: it joins the thread, unanswered
+        _dispatch(message, turn, deps, guess)
     _apply(message, turn, deps)
 
 
@@ -105,6 +107,8 @@ def _dispatch(message: InboundMessage, turn: Turn, deps: ChatDeps, guess: str) -
             receive_file(message, turn, deps)
         elif message.text and parse_command(message.text, command_words()):
             _text(message, turn, deps)
+        elif message.type is MessageType.UNSUPPORTED:
+            turn.say("conv.unsupported")
         return
     reply_id = message.reply_id
     if reply_id is not None:
@@ -119,9 +123,19 @@ def _dispatch(message: InboundMessage, turn: Turn, deps: ChatDeps, guess: str) -
         turn.conversation = replace(turn.conversation, state=ConversationState.IDLE)
 
 
+def _closed_case(turn: Turn, deps: ChatDeps) -> Case | None:
+    """The applicant's latest case when it is closed (they have no open one): what their status speaks of."""
+    latest = deps.cases.latest_case_for(turn.conversation.applicant_key)
+    return latest if latest is not None and not latest.is_open else None
+
+
 def _greet(turn: Turn, deps: ChatDeps) -> None:
     if turn.case is not None:
         turn.replies.append(replies.status(turn.case, deps.catalogue(), turn.language))
+    elif (closed := _closed_case(turn, deps)) is not None:
+        # e.g. the reply to the office-message template that told them of the closing
+        turn.replies.append(replies.closed_status(closed, deps.office(closed.office), turn.language))
+        turn.replies.append(replies.info_menu(turn.language))
     else:
         turn.say("conv.unknown.intro")
         turn.say("conv.unknown.how_to_start")
@@ -183,11 +197,14 @@ def _procedure(value: str, turn: Turn, deps: ChatDeps) -> None:
 
 
 def _office_code(turn: Turn, deps: ChatDeps) -> str:
-    return turn.case.office if turn.case else deps.default_office
+    """The case's office; without a case, the office whose number the applicant wrote to."""
+    return turn.case.office if turn.case else turn.office or deps.default_office
 
 
 def _status(turn: Turn, deps: ChatDeps) -> None:
-    if turn.case is None:
+    if turn.case is None and (closed := _closed_case(turn, deps)) is not None:
+        turn.replies.append(replies.closed_status(closed, deps.office(closed.office), turn.language))
+    elif turn.case is None:
         turn.say("conv.unknown.intro")
         turn.say("conv.unknown.how_to_start")
     else:
@@ -290,8 +307,17 @@ def _apply(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
         # The first reply quotes the message it answers, so the applicant sees what it is about.
         reply_to = message.wamid if index == 0 else None
         case_id = case.case_id if case is not None else None
+        # From the number the message came to (its office's).
         outbound = OutboundMessage(
-            f"chat.{message.wamid}.{index}", message.applicant, content, reply_to, "chat", case_id=case_id
+            reply_id(message, index), message.applicant, content, reply_to, "chat", case_id, office=turn.office
         )
         deps.messenger.send_once(outbound)
     deps.conversations.save(turn.conversation.handled(message.wamid))
+
+
+def reply_id(message: InboundMessage, index: int) -> str:
+    """The idempotency key of the ``index``-th reply to ``message``: the wamid is Meta's, not proof of who sent it,
+    so the key names the applicant too (by a digest of their key: the id travels to Meta and to the logs). At most
+    5 + 16 + 1 + 256 (the longest wamid stored) + 1 + 3 characters: within Meta's 512 for the callback data."""
+    applicant = hashlib.sha256(message.applicant.key.encode()).hexdigest()[:16]
+    return f"chat.{applicant}.{message.wamid}.{index}"

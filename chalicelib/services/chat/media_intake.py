@@ -2,8 +2,9 @@
 
 The download URL lives five minutes and the media id seven days, so a failed fetch raises (the event is retried)
 rather than marking the message done with its file missing. What is not a JPEG, PNG or PDF, is larger than the
-cap, does not match its declared type, or does not match Meta's checksum is refused with a reason the applicant
-is told in their language; nothing of it is kept.
+cap, is not plainly its declared type (:func:`~chalicelib.services.inspection.inspect_file`: walked or parsed,
+no markup, no script), or does not match Meta's checksum is refused with a reason the applicant is told in their
+language; nothing of it is kept. The file's name is kept as a safe display name.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.files import FileProblem, RefusedFile, safe_display_name
+from chalicelib.services.inspection import inspect_file
 from chalicelib.services.metrics import NO_METRICS, MetricName
 from chalicelib.whatsapp.errors import GraphApiError, MediaTooLarge
 
@@ -28,7 +31,13 @@ if TYPE_CHECKING:
     from chalicelib.services.messages.gateway import WhatsAppGateway
     from chalicelib.services.metrics import Metrics
 
-MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
+# The reason the applicant is told (``conv.document.<reason>``) for each problem the inspection finds.
+CHAT_REASONS = {
+    FileProblem.UNKNOWN_TYPE: "mismatch",
+    FileProblem.MISMATCH: "mismatch",
+    FileProblem.MALFORMED: "damaged",
+    FileProblem.ACTIVE_CONTENT: "mismatch",  # a polyglot, or a PDF that would run something: not what it says
+}
 EXPIRED_URL_STATUS = 404
 
 
@@ -38,14 +47,6 @@ class MediaRejected(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def sniffed_type(body: bytes) -> str | None:
-    """The accepted type the bytes really are, if any."""
-    for content_type, signatures in MAGIC.items():
-        if body.startswith(signatures):
-            return content_type
-    return None
 
 
 def _matches(digest: bytes, value: str) -> bool:
@@ -84,34 +85,37 @@ class MediaIntake:
         declared = str(media.get("mime_type", "")).split(";")[0].strip().lower()
         if declared not in ACCEPTED_CONTENT_TYPES:
             raise MediaRejected("wrong_type")
-        body, meta_sha = self._download(str(message.media_id))
-        if sniffed_type(body) != declared:
-            raise MediaRejected("mismatch")
+        body, meta_sha = self._download(str(message.media_id), message.phone_number_id or None)
+        try:
+            inspected = inspect_file(body, declared)
+        except RefusedFile as refused:
+            raise MediaRejected(CHAT_REASONS[refused.problem]) from None
         if not _same_digest(body, media.get("sha256"), meta_sha):
             raise MediaRejected("damaged")
         document_id = self.document_id(message)
         key = f"cases/{case.case_id}/documents/{document_id}"
-        self.storage.put(key, body, declared)
+        kept = inspected.body  # up to the format's end: what a phone appends after it is not kept
+        self.storage.put(key, kept, inspected.content_type)
         filename = media.get("filename")
         document = CaseDocument(
             document_id,
             case.case_id,
             "",
-            declared,
-            len(body),
-            hashlib.sha256(body).hexdigest(),
+            inspected.content_type,
+            len(kept),
+            hashlib.sha256(kept).hexdigest(),
             key,
             DocumentSource.CHAT,
             self.clock_ms(),
-            filename if isinstance(filename, str) else None,
+            safe_display_name(filename if isinstance(filename, str) else None, inspected.content_type),
         )
         self.cases.add_document(document)
         self.metrics.count(MetricName.DOCUMENTS_RECEIVED)
         return document
 
-    def _download(self, media_id: str) -> tuple[bytes, str | None]:
+    def _download(self, media_id: str, phone_number_id: str | None) -> tuple[bytes, str | None]:
         for attempt in range(2):
-            info = self.gateway.media_info(media_id)
+            info = self.gateway.media_info(media_id, phone_number_id)
             if info.file_size is not None and info.file_size > self.max_bytes:
                 raise MediaRejected("too_large")
             try:

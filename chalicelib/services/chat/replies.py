@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import ItemState
@@ -10,6 +12,7 @@ from chalicelib.domain.outbound import Buttons, ListMenu, ListRow, ListSection, 
 from chalicelib.i18n import translate
 from chalicelib.i18n.formats import format_date, format_money, format_time, join_list, opening_hours
 from chalicelib.i18n.languages import languages
+from chalicelib.services.messages.notices import document_title
 
 if TYPE_CHECKING:
     from chalicelib.domain.cases import Case
@@ -156,10 +159,14 @@ def status(case: Case, catalogue: Catalogue, language: str) -> Text:
             status=translate(f"status.{case.status.value}", language),
         )
     ]
-    rejected = [i for i in case.checklist.items if i.state is ItemState.REJECTED and i.rejection]
-    missing = [c for c in case.checklist.missing_codes() if case.checklist.item(c).state is not ItemState.REJECTED]
+    units = case.checklist.missing_items()
+    waiting = {code for unit in units for code in unit.codes}
+    rejected = [i for i in case.checklist.items if i.state is ItemState.REJECTED and i.rejection and i.code in waiting]
+    # One line per thing to send: a one_of group is one line with its alternatives ("A, B or C").
+    missing = [u for u in units if not u.rejected]
     if missing:
-        items = "\n".join(f"• {translate(f'document.{c}.title', language)}" for c in missing)
+        alternatives = [[c for c in u.codes if case.checklist.item(c).state is not ItemState.REJECTED] for u in missing]
+        items = "\n".join(f"• {document_title(codes, language)}" for codes in alternatives)
         parts.append(translate("conv.status.missing", language, items=items))
     if rejected:
         items = "\n".join(
@@ -184,6 +191,12 @@ def status(case: Case, catalogue: Catalogue, language: str) -> Text:
             )
         )
     return Text("\n\n".join(parts)[:4096])
+
+
+def closed_status(case: Case, office: Office, language: str) -> Text:
+    """The applicant's latest case is closed: its number and the day it was closed (office-local)."""
+    closed_on = datetime.fromtimestamp(case.status_since_ms / 1000, ZoneInfo(office.timezone))
+    return Text(translate("conv.status.closed", language, case_ref=case.case_id, date=format_date(closed_on, language)))
 
 
 def items_menu(case: Case, language: str) -> ListMenu:

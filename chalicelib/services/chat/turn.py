@@ -57,6 +57,7 @@ class Turn:
     unanswered: bool = False
     document_id: str | None = None  # the case document the message's file became
     refused: str | None = None  # why the message's file was not kept
+    office: str | None = None  # the office whose number the message was sent to (its replies leave from it)
 
     def say(self, key: str, **values: str) -> None:
         self.replies.append(replies.text(key, self.language, **values))

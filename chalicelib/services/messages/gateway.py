@@ -13,15 +13,17 @@ class WhatsAppGateway(Protocol):
     """The WhatsApp Cloud API as the core needs it."""
 
     def send(self, message: OutboundMessage) -> str:
-        """Send one message and return Meta's wamid for it."""
+        """Send one message from its office's number (``message.office``) and return Meta's wamid for it."""
         ...
 
-    def mark_read(self, wamid: str) -> None:
-        """Mark an inbound message as read (the applicant sees two blue ticks)."""
+    def mark_read(self, wamid: str, phone_number_id: str | None = None) -> None:
+        """Mark an inbound message as read (the applicant sees two blue ticks), through the number it was sent to
+        (None: the configured number)."""
         ...
 
-    def media_info(self, media_id: str) -> MediaInfo:
-        """Look up a media id from a webhook: a fresh five-minute download URL and Meta's metadata."""
+    def media_info(self, media_id: str, phone_number_id: str | None = None) -> MediaInfo:
+        """Look up a media id from a webhook (sent to ``phone_number_id``; None: the configured number): a fresh
+        five-minute download URL and Meta's metadata."""
         ...
 
     def download_media(self, url: str, max_bytes: int) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.delivery import DeliveryStatus
@@ -59,6 +59,8 @@ class IngestDeps:
     clock_ms: Callable[[], int]
     executor: Executor | None = None
     metrics: Metrics = NO_METRICS
+    # The office a message sent to a phone_number_id is for (None: no office's, quarantined); None: not routed.
+    route: Callable[[str], str | None] | None = None
 
 
 def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> IngestResult:
@@ -74,7 +76,8 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
         _quarantine(deps, [item], raw_body, body_sha256, now)
         return IngestResult(quarantined=1)
     batch = parse_webhook(payload)
-    stored, duplicates = _store_messages(deps, batch.messages, now)
+    messages, unrouted = _route(deps, batch.messages)
+    stored, duplicates = _store_messages(deps, messages, now)
     if stored:
         deps.metrics.count(MetricName.MESSAGES_RECEIVED, stored)
     applied = stale = 0
@@ -93,7 +96,7 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
         else:
             where = f"status:{update.wamid}:{update.status.value}"
             unknown.append(QuarantinedItem(QuarantineReason.UNKNOWN_OUTBOUND, where, asdict(update)))
-    quarantined = [*batch.quarantined, *unknown]
+    quarantined = [*batch.quarantined, *unrouted, *unknown]
     _quarantine(deps, quarantined, raw_body, body_sha256, now)
     result = IngestResult(stored, duplicates, applied, stale, len(quarantined))
     log.info(
@@ -101,6 +104,23 @@ def ingest_webhook(raw_body: bytes, signature: str | None, deps: IngestDeps) -> 
         extra={"stored": stored, "duplicates": duplicates, "statuses": applied, "quarantined": len(quarantined)},
     )
     return result
+
+
+def _route(deps: IngestDeps, messages: list[InboundMessage]) -> tuple[list[InboundMessage], list[QuarantinedItem]]:
+    """Each message with the office whose number it was sent to; those sent to no office's number, set aside (never
+    answered: a number of the same business account that is not ours)."""
+    if deps.route is None:
+        return messages, []
+    routed: list[InboundMessage] = []
+    unrouted: list[QuarantinedItem] = []
+    for message in messages:
+        office = deps.route(message.phone_number_id)
+        if office is None:
+            where, detail = f"message:{message.wamid}", f"phone_number_id {message.phone_number_id or '(none)'}"
+            unrouted.append(QuarantinedItem(QuarantineReason.UNKNOWN_PHONE_NUMBER, where, message.message, detail))
+        else:
+            routed.append(replace(message, office=office))
+    return routed, unrouted
 
 
 def _store_messages(deps: IngestDeps, messages: list[InboundMessage], now: int) -> tuple[int, int]:
@@ -126,9 +146,19 @@ def _quarantine(deps: IngestDeps, items: list[QuarantinedItem], raw_body: bytes,
         if item.reason is QuarantineReason.INVALID_JSON:
             item_json = raw_body.decode("utf-8", errors="replace")
         else:
-            item_json = json.dumps(item.item, ensure_ascii=False, sort_keys=True, default=str)
+            item_json = _as_json(item.item)
         record = QuarantineRecord(
             quarantine_id, item.reason.value, item.location, item.detail, item_json, body_sha256, now
         )
         deps.quarantine.put(record)
         log.warning("webhook_item_quarantined", extra={"reason": item.reason.value, "quarantine_id": quarantine_id})
+
+
+def _as_json(item: object) -> str:
+    """The item as readable JSON; escaped where it holds lone surrogates (valid JSON escapes, but no UTF-8)."""
+    readable = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
+    try:
+        readable.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(item, sort_keys=True, default=str)
+    return readable

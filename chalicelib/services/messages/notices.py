@@ -11,9 +11,10 @@ from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.errors import InvalidOutboundMessage
 from chalicelib.domain.outbound import OutboundMessage, Template, Text
 from chalicelib.i18n import translate
+from chalicelib.i18n.formats import join_list
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from chalicelib.domain.actors import Actor
     from chalicelib.domain.cases import Case
@@ -33,6 +34,17 @@ def applicant_ref(case: Case) -> ApplicantRef:
 def template_parameter(value: str) -> str:
     """Meta refuses template parameters with new lines, tabs or more than four spaces in a row."""
     return " ".join(value.split())[:1000]
+
+
+def document_title(codes: Sequence[str], language: str) -> str:
+    """One thing to send: a document's title, or a one_of group's alternatives ("A, B or C")."""
+    return join_list([translate(f"document.{code}.title", language) for code in codes], language, style="or")
+
+
+def document_lists(units: Iterable[Sequence[str]], language: str) -> tuple[str, str]:
+    """The things to send as bullet lines (free text) and on one line (template parameters refuse new lines)."""
+    titles = [document_title(codes, language) for codes in units]
+    return "\n".join(f"• {t}" for t in titles), join_list(titles, language)
 
 
 def link_text(link: IssuedLink, language: str) -> str:
@@ -101,7 +113,13 @@ class Notifier:
             token = notice.link.token if notice.link is not None else None
             content = Template(spec.name, spec.language_code(language), parameters, token, spec.quick_reply)
         return OutboundMessage(
-            outbound_id, applicant_ref(case), content, purpose=notice.template.name, case_id=case.case_id, author=author
+            outbound_id,
+            applicant_ref(case),
+            content,
+            purpose=notice.template.name,
+            case_id=case.case_id,
+            author=author,
+            office=case.office,  # from the case's office's number
         )
 
     def send(

@@ -64,7 +64,7 @@ def process_inbound(message: InboundMessage, deps: ProcessDeps) -> ProcessOutcom
 def _mark_read(message: InboundMessage, gateway: WhatsAppGateway) -> None:
     """Blue ticks are a courtesy: failing to set them must not hold up the applicant's reply."""
     try:
-        gateway.mark_read(message.wamid)
+        gateway.mark_read(message.wamid, message.phone_number_id or None)
     except WhatsAppError as exc:
         log.warning("mark_read_failed", extra={"wamid": message.wamid, "error_type": type(exc).__name__})
 

@@ -69,6 +69,9 @@ class SchedulingCases:
     def open_case_for(self, applicant_key: str) -> Case | None:
         return self.inner.open_case_for(applicant_key)
 
+    def latest_case_for(self, applicant_key: str) -> Case | None:
+        return self.inner.latest_case_for(applicant_key)
+
     def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
         return self.inner.updated_since(office, since_ms)
 

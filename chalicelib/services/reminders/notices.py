@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.reminders import ReminderKind
+from chalicelib.domain.reminders import ReminderKind, refused_items
 from chalicelib.domain.templates import (
     REMINDER_APPOINTMENT,
     REMINDER_DOCUMENTS,
@@ -17,7 +17,7 @@ from chalicelib.domain.templates import (
 from chalicelib.domain.upload_links import LinkPurpose
 from chalicelib.i18n import translate
 from chalicelib.i18n.formats import format_date, format_time, join_list
-from chalicelib.services.messages.notices import Notice
+from chalicelib.services.messages.notices import Notice, document_lists
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,14 +34,17 @@ def _titles(codes: list[str] | tuple[str, ...], language: str) -> list[str]:
 def _documents_notice(
     case: Case, state: ItemState, key: str, kind: ReminderKind, link: Callable[[Case, LinkPurpose], IssuedLink]
 ) -> Notice:
-    codes = [i.code for i in case.checklist.items if i.outstanding and i.state is state]
-    titles = _titles(codes, case.applicant.language)
+    if state is ItemState.MISSING:  # what was asked for and has not arrived, a one_of group as one item
+        units = [u.codes for u in case.checklist.requested_missing() if not u.rejected]
+    else:
+        units = [(i.code,) for i in refused_items(case)]
+    lines, one_line = document_lists(units, case.applicant.language)
     template = REMINDER_DOCUMENTS if kind is ReminderKind.MISSING_DOCUMENTS else REMINDER_REJECTED
     return Notice(
         key,
-        {"case_ref": case.case_id, "documents": "\n".join(f"• {t}" for t in titles)},
+        {"case_ref": case.case_id, "documents": lines},
         template,
-        template_values={"case_ref": case.case_id, "documents": join_list(titles, case.applicant.language)},
+        template_values={"case_ref": case.case_id, "documents": one_line},
         link=link(case, LinkPurpose.REMINDER),
     )
 

@@ -18,6 +18,7 @@ from chalicelib.domain.audit import AuditAction, AuditEntry
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
+from chalicelib.domain.files import FileProblem, RefusedFile
 from chalicelib.domain.photo_metadata import DamagedImage, strip_location
 from chalicelib.domain.upload_links import (
     IssuedLink,
@@ -38,7 +39,7 @@ from chalicelib.domain.uploads import (
     well_formed_upload_id,
 )
 from chalicelib.services.cases.ports import CaseNotFound, VersionConflict
-from chalicelib.services.chat.media_intake import sniffed_type
+from chalicelib.services.inspection import inspect_file
 from chalicelib.services.metrics import NO_METRICS, MetricName
 
 if TYPE_CHECKING:
@@ -53,6 +54,13 @@ if TYPE_CHECKING:
 
 APPLICANT_ROLE = "applicant"  # the audit role of uploads made through a link
 SAVE_ATTEMPTS = 3  # an officer may change the case while the applicant uploads: reload and apply again
+# What the applicant is told of a refused file. A polyglot or a PDF that would run something is "not what it says".
+UPLOAD_PROBLEMS = {
+    FileProblem.UNKNOWN_TYPE: UploadProblem.WRONG_TYPE,
+    FileProblem.MISMATCH: UploadProblem.MISMATCH,
+    FileProblem.MALFORMED: UploadProblem.DAMAGED,
+    FileProblem.ACTIVE_CONTENT: UploadProblem.MISMATCH,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,7 @@ class UploadPage:
     received: tuple[PageItem, ...]
     expires_at_ms: int
     max_bytes: int
+    notes: tuple[str, ...] = ()  # what the office wrote with its requests of the items still wanted, latest first
 
 
 def issue_link(deps: UploadDeps, case: Case, issued_for: LinkPurpose) -> IssuedLink:
@@ -113,12 +122,12 @@ def open_link(deps: UploadDeps, token: str) -> tuple[UploadLink, Case]:
     try:
         case = deps.cases.get(link.case_id)
     except CaseNotFound:
-        raise LinkUnavailable(None) from None
+        raise LinkUnavailable(None, office=link.office) from None
     state = link.state(deps.clock_ms(), deps.max_uses)
     if state is LinkState.ACTIVE and not case.is_open:
         state = LinkState.CASE_CLOSED
     if state is not LinkState.ACTIVE:
-        raise LinkUnavailable(state, case.applicant.language)
+        raise LinkUnavailable(state, case.applicant.language, link.office)
     return link, case
 
 
@@ -148,10 +157,23 @@ def page_of(case: Case, link: UploadLink, max_bytes: int) -> UploadPage:
     )
 
 
+def request_notes(case: Case) -> tuple[str, ...]:
+    """The notes officers wrote with the requests of items still wanted, latest first: outside the 24-hour
+    window the request goes as a template whose wording is fixed, so the page is where the note is read."""
+    wanted = {item.code for item in wanted_items(case)}
+    asked = sorted(
+        (item for item in case.checklist.items if item.code in wanted and item.request_note),
+        key=lambda item: item.requested_at_ms or 0,
+        reverse=True,
+    )
+    return tuple(dict.fromkeys(str(item.request_note) for item in asked))
+
+
 def open_page(deps: UploadDeps, token: str) -> UploadPage:
     """``GET /u/{token}``."""
     link, case = open_link(deps, token)
-    return page_of(case, link, deps.max_bytes)
+    page = page_of(case, link, deps.max_bytes)
+    return replace(page, notes=request_notes(case)) if page.wanted else page
 
 
 def _wanted(case: Case, code: str) -> bool:
@@ -212,15 +234,14 @@ def _checked(upload: Upload, body: bytes, sha256_hex: str, max_bytes: int) -> by
         raise UploadRefused(UploadProblem.TOO_LARGE)
     if len(body) != upload.size_bytes:  # the browser announced its file's exact size
         raise UploadRefused(UploadProblem.MISMATCH)
-    real = sniffed_type(body)
-    if real is None:
-        raise UploadRefused(UploadProblem.WRONG_TYPE)
-    if real != upload.content_type:
-        raise UploadRefused(UploadProblem.MISMATCH)
+    try:
+        inspected = inspect_file(body, upload.content_type)
+    except RefusedFile as refused:
+        raise UploadRefused(UPLOAD_PROBLEMS[refused.problem]) from None
     if hashlib.sha256(body).hexdigest() != sha256_hex.strip().lower():
         raise UploadRefused(UploadProblem.DAMAGED)
     try:
-        return strip_location(body, real)
+        return strip_location(inspected.body, inspected.content_type)
     except DamagedImage:
         raise UploadRefused(UploadProblem.DAMAGED) from None
 

@@ -79,7 +79,8 @@ export function mountCase(panel, caseId, changed) {
       return answer;
     } catch (error) {
       const missing = error.body?.error?.missing;
-      const titles = missing?.map((code) => current.checklist.find((i) => i.code === code)?.title || code);
+      // One entry per item or one_of group, with its title (the group's for its alternatives).
+      const titles = missing?.map((unit) => unit.title || unit.items.join(" / "));
       announce(titles?.length ? `${errorText(error)} ${titles.join(", ")}` : errorText(error), "error");
       return null;
     }

@@ -59,6 +59,17 @@ function newCaseForm(open) {
   const chatLanguage = h("select", { class: "form-select form-select-sm", id: "new-language" }, languages.map(([code, label]) => h("option", { value: code }, label)));
   const pratica = h("input", { type: "text", class: "form-control form-control-sm", id: "new-pratica", maxlength: "40", autocomplete: "off" });
   const labelled = (id, label, control) => h("div", { class: "mb-2" }, h("label", { class: "form-label small mb-1", for: id }, label), control);
+  // The applicant's path, where the procedure has several: only that path's documents are then needed.
+  const variant = h("select", { class: "form-select form-select-sm", id: "new-variant" });
+  const variantField = labelled("new-variant", t("console.new.variant"), variant);
+  const showVariants = () => {
+    const paths = config.variants?.[language]?.[permit.value]?.[procedure.value] || [];
+    fill(variant, h("option", { value: "" }, t("console.new.variant_unknown")), ...paths.map(([code, title]) => h("option", { value: code }, title)));
+    variantField.hidden = paths.length === 0;
+  };
+  permit.addEventListener("change", showVariants);
+  procedure.addEventListener("change", showVariants);
+  showVariants();
   const form = h(
     "form",
     {
@@ -74,10 +85,12 @@ function newCaseForm(open) {
             procedure: procedure.value,
             permit_type: permit.value,
             pratica_number: pratica.value.trim() || null,
+            variant: variantField.hidden ? null : variant.value || null,
             applicant: { name: name.value.trim(), phone: phone.value.trim(), language: chatLanguage.value },
           });
           announce(t("console.new.created", { id: answer.case.id }), "ok");
           form.reset();
+          showVariants();
           form.closest("details").open = false;
           open(answer.case.id);
         } catch (error) {
@@ -90,6 +103,7 @@ function newCaseForm(open) {
     labelled("new-language", t("console.new.language"), chatLanguage),
     labelled("new-permit", t("console.new.permit"), permit),
     labelled("new-procedure", t("console.new.procedure"), procedure),
+    variantField,
     labelled("new-pratica", t("console.new.pratica"), pratica),
     h("button", { type: "submit", class: "btn btn-primary btn-sm" }, t("console.new.create")),
   );

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -433,3 +434,32 @@ def test_throughput_error_is_typed(client: GraphApiClient, rsps: responses.Reque
     rsps.post(MESSAGES_URL, json=graph_error_body(130429), status=400)
     with pytest.raises(ThroughputLimited):
         client.send(text_message())
+
+
+# --- several numbers (one per office) -------------------------------------------------------------
+
+OFFICE_NUMBER = "100000000000002"
+OFFICE_MESSAGES_URL = f"{BASE}/{VERSION}/{OFFICE_NUMBER}/messages"
+
+
+def test_a_message_leaves_from_its_offices_number_else_from_the_configured_one(
+    make_client: ClientFactory, rsps: responses.RequestsMock
+) -> None:
+    client = make_client(office_number={"MC": OFFICE_NUMBER}.get)
+    rsps.post(OFFICE_MESSAGES_URL, json=sent("wamid.MC"))
+    rsps.post(MESSAGES_URL, json=sent("wamid.AN"))
+    assert client.send(dataclasses.replace(text_message(), office="MC")) == "wamid.MC"
+    assert client.send(dataclasses.replace(text_message(), office="AN")) == "wamid.AN"  # no number of its own
+    assert client.send(text_message()) == "wamid.AN"  # no office: the configured number, as before
+    assert [call.request.url for call in rsps.calls] == [OFFICE_MESSAGES_URL, MESSAGES_URL, MESSAGES_URL]
+
+
+def test_read_receipts_and_media_go_through_the_number_the_message_was_sent_to(
+    client: GraphApiClient, rsps: responses.RequestsMock
+) -> None:
+    rsps.post(OFFICE_MESSAGES_URL, json={"success": True})
+    client.mark_read("wamid.IN1", OFFICE_NUMBER)
+    info = {"url": MEDIA_URL, "mime_type": "image/jpeg"}
+    rsps.get(MEDIA_INFO_URL, json=info, match=[matchers.query_param_matcher({"phone_number_id": OFFICE_NUMBER})])
+    assert client.media_info(MEDIA_ID, OFFICE_NUMBER).url == MEDIA_URL
+    assert rsps.calls[0].request.url == OFFICE_MESSAGES_URL
