@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -13,7 +13,7 @@ from chalicelib.services.calendar.day import day_list
 from chalicelib.services.calendar.slots import calendar_of, closing_reason, free_slots, update_calendar
 from functions import presenters
 from functions.api import answer, officer_of
-from functions.inputs import InvalidInput, iso_date, json_body, json_response
+from functions.inputs import InvalidInput, iso_date, json_body, json_response, local_datetime
 
 bp = Blueprint(__name__)
 DEFAULT_DAYS = 14
@@ -51,16 +51,6 @@ def _clock(value: Any, name: str) -> time:
     return parsed
 
 
-def _local(value: Any, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a local date and time, YYYY-MM-DDTHH:MM") from None
-    if parsed.tzinfo is not None:
-        raise InvalidInput(f"{name} must be the office's local time, without a time zone")
-    return parsed
-
-
 def _list(body: dict[str, Any], name: str, limit: int) -> list[Any]:
     value = body.get(name, [])
     if not isinstance(value, list) or len(value) > limit:
@@ -84,7 +74,11 @@ def _blocked(body: dict[str, Any]) -> tuple[BlockedPeriod, ...]:
         if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str) or len(entry["reason"]) > 200:
             raise InvalidInput("each blocked period needs starts, ends and a reason (at most 200 characters)")
         periods.append(
-            BlockedPeriod(_local(entry.get("starts"), "starts"), _local(entry.get("ends"), "ends"), entry["reason"])
+            BlockedPeriod(
+                local_datetime(entry.get("starts"), "starts"),
+                local_datetime(entry.get("ends"), "ends"),
+                entry["reason"],
+            )
         )
     return tuple(periods)
 
