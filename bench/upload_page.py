@@ -27,8 +27,24 @@ PDF_BYTES = 1024 * 1024
 
 
 def _pdf() -> bytes:
-    body = b"%PDF-1.4\n" + b"0" * (PDF_BYTES - 20)
-    return body + b"\n%%EOF\n"
+    """A real one-page PDF of about 1 MB (the upload is parsed, so magic bytes alone would be refused): the page's
+    content stream carries the bulk, as a scan's image would."""
+    content = b"q Q\n" * ((PDF_BYTES - 600) // 4)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _photo() -> bytes:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.delivery import DeliveryStatus
 from chalicelib.domain.media import MediaInfo
+from chalicelib.services.messages.ingest import IngestDeps
 from chalicelib.services.messages.ports import (
     ClaimOutcome,
     InboundFiling,
@@ -17,9 +18,10 @@ from chalicelib.services.messages.ports import (
     StatusOutcome,
 )
 from chalicelib.whatsapp.errors import MediaTooLarge
+from tests.support import APP_SECRET
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from chalicelib.domain.applicants import ApplicantRef
     from chalicelib.domain.delivery import StatusUpdate
@@ -195,3 +197,15 @@ class FakeMetrics:
     def codes(self, name: str) -> list[str]:
         """The ``code`` dimension of each count of ``name`` that had one."""
         return [dims["code"] for counted, _, dims in self.counts if counted == name and "code" in dims]
+
+
+def fake_ingest_deps(route: Callable[[str], str | None] | None = None) -> IngestDeps:
+    """Webhook ingestion over fresh fakes, signed with the tests' app secret (``route``: the office routing)."""
+    return IngestDeps(
+        app_secret=lambda: APP_SECRET,
+        inbound=FakeInboundStore(),
+        outbound=FakeOutboundStore(),
+        quarantine=FakeQuarantineStore(),
+        clock_ms=lambda: 1_764_100_000_000,
+        route=route,
+    )

@@ -36,8 +36,36 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _template(package: Path) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads((package / "sam.json").read_text())
+    return template
+
+
+def _unzip(package: Path, into: Path) -> list[str]:
+    """The zip's entry names, the zip extracted into ``into``."""
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        archive.extractall(into)
+        return archive.namelist()
+
+
+def _isolated(script: str, *args: str, cwd: Path, env: dict[str, str]) -> str:
+    """``script``'s output in a fresh ``python -I -S -B``: no site-packages, no user path, no bytecode written, so
+    only what the zip carries is importable (as on Lambda, whose file system is read-only)."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", script, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
 def _handlers(package: Path) -> dict[str, str]:
-    template = json.loads((package / "sam.json").read_text())
+    template = _template(package)
     return {
         name: resource["Properties"]["Handler"]
         for name, resource in template["Resources"].items()
@@ -57,8 +85,7 @@ def test_the_zip_holds_functions_and_every_handler_module(package: Path) -> None
 
 
 def test_every_handler_imports_from_the_unzipped_package(package: Path, tmp_path: Path) -> None:
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        archive.extractall(tmp_path)
+    _unzip(package, tmp_path)
     script = (
         "import importlib, sys\n"
         "sys.path.insert(0, '.')\n"
@@ -66,40 +93,19 @@ def test_every_handler_imports_from_the_unzipped_package(package: Path, tmp_path
         "    m, f = h.rsplit('.', 1)\n"
         "    getattr(importlib.import_module(m), f)\n"
     )
-    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "eu-south-1", "PYTHONDONTWRITEBYTECODE": "1"}
-    # -S -I: no site-packages, no user path: only what the zip carries (as on Lambda, which adds boto3 itself).
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", script, *_handlers(package).values()],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "eu-south-1"}
+    _isolated(script, *_handlers(package).values(), cwd=tmp_path, env=env)
 
 
 def test_the_unzipped_package_serves_the_openapi_document(package: Path, tmp_path: Path) -> None:
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        archive.extractall(tmp_path)
+    _unzip(package, tmp_path)
     script = "import sys; sys.path.insert(0, '.'); from functions.openapi import document; print(document(), end='')"
-    env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout) == json.loads((ROOT / "functions" / "openapi.json").read_text())
+    served = _isolated(script, cwd=tmp_path, env={"PATH": os.environ["PATH"]})
+    assert json.loads(served) == json.loads((ROOT / "functions" / "openapi.json").read_text())
 
 
 def test_the_merged_template_wires_the_stream_and_the_environment(package: Path) -> None:
-    template = json.loads((package / "sam.json").read_text())
+    template = _template(package)
     source = template["Resources"]["ProcessInboundMessages"]["Properties"]["Events"][
         "ProcessInboundMessagesDynamodbEventSource"
     ]["Properties"]
@@ -132,7 +138,7 @@ def _references(node: object) -> set[str]:
 def test_the_merged_template_has_no_circular_dependency(package: Path) -> None:
     """CloudFormation refuses a cycle (and cfn-lint does not see one that goes through SAM's Globals): e.g. a
     function's environment naming the API, whose integration names the function."""
-    template = json.loads((package / "sam.json").read_text())
+    template = _template(package)
     resources = template["Resources"]
     shared = _references(template.get("Globals", {}).get("Function", {}))
     graph = {
@@ -159,11 +165,6 @@ def test_the_merged_template_has_no_circular_dependency(package: Path) -> None:
 
     cycles = [cycle for name in graph if (cycle := cycle_from(name))]
     assert cycles == [], cycles[0]
-
-
-def _template(package: Path) -> dict[str, Any]:
-    template: dict[str, Any] = json.loads((package / "sam.json").read_text())
-    return template
 
 
 def _integrations(template: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -310,8 +311,7 @@ def _read_only(tree: Path, *, writable: bool = False) -> None:
 
 def test_a_fresh_process_runs_the_app_from_the_bytecode(package: Path, tmp_path: Path) -> None:
     task, probe = tmp_path / "task", tmp_path / "probe"
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        archive.extractall(task)
+    _unzip(package, task)
     probe.mkdir()
     (probe / "cold_probe.py").write_text("VALUE = 1\n")
     env = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "eu-south-1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -319,22 +319,12 @@ def test_a_fresh_process_runs_the_app_from_the_bytecode(package: Path, tmp_path:
     # is what keeps root, for whom the modes do not count, from writing caches).
     _read_only(task)
     _read_only(probe)
-    command = [sys.executable, "-I", "-S", "-B", "-c", USES_BYTECODE, str(task), str(probe)]
     try:
-        result = subprocess.run(
-            [*command, *_handlers(package).values()],
-            cwd=task,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        output = _isolated(USES_BYTECODE, str(task), str(probe), *_handlers(package).values(), cwd=task, env=env)
     finally:
         _read_only(task, writable=True)
         _read_only(probe, writable=True)
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.splitlines()[-1])
+    report = json.loads(output.splitlines()[-1])
     assert report["compiled"] == [str(probe / "cold_probe.py")]  # the recorder works, and saw nothing else compiled
     loaded = {Path(origin).relative_to(task).as_posix() for origin in report["loaded"]}
     assert {"app.py", "chalicelib/bootstrap.py", "functions/webhook.py", "chalice/app.py"} <= loaded
@@ -342,9 +332,7 @@ def test_a_fresh_process_runs_the_app_from_the_bytecode(package: Path, tmp_path:
 
 
 def test_the_zip_keeps_the_botocore_models_the_code_uses_and_they_load(package: Path, tmp_path: Path) -> None:
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        names = archive.namelist()
-        archive.extractall(tmp_path)
+    names = _unzip(package, tmp_path)
     services = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
     assert {"dynamodb", "dynamodbstreams", "s3", "sqs", "secretsmanager", "sts"} <= services
     assert "ec2" not in services and len(services) < 20
@@ -359,15 +347,7 @@ def test_the_zip_keeps_the_botocore_models_the_code_uses_and_they_load(package: 
         "    c.meta.service_model.operation_names\n"
     )
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", script, str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    _isolated(script, str(tmp_path), cwd=tmp_path, env=env)
 
 
 # Babel's CLDR data, cut down to the chat's languages (infra/bundle.py): a date, a list, a plural and an amount in
@@ -389,24 +369,12 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_the_unzipped_package_formats_every_language_from_its_own_cldr_data(package: Path, tmp_path: Path) -> None:
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        names = archive.namelist()
-        archive.extractall(tmp_path)
+    names = _unzip(package, tmp_path)
     data = {n.rpartition("/")[2] for n in names if n.startswith("babel/locale-data/")}
     assert {"root.dat", "it.dat", "ar.dat", "zh_Hans.dat", "en_IT.dat", "uk.dat"} <= data
     assert "de.dat" not in data and len(data) < 25  # not Babel's ~1,100 locales
-    env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", FORMATS_EVERY_LANGUAGE, str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    formatted = json.loads(result.stdout)
+    output = _isolated(FORMATS_EVERY_LANGUAGE, str(tmp_path), cwd=tmp_path, env={"PATH": os.environ["PATH"]})
+    formatted = json.loads(output)
     assert len(formatted) == 10
     assert formatted["ar"][:3] == ["الخميس، 11 ديسمبر 2025", "A وB وC", "نصف المعاملات خلال 3 أيام أو أقل"]
     assert formatted["zh_Hans"][:2] == ["2025年12月11日星期四", "A、B和C"]

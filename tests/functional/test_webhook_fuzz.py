@@ -226,6 +226,18 @@ class StrictQuarantine(FakeQuarantineStore):
         super().put(record)
 
 
+def _acknowledged(deps: IngestDeps, body: bytes, signing: str) -> bool:
+    """Ingest one body: True when it was taken (well signed), False when refused as unsigned; anything else it
+    raises is what the route would answer 500."""
+    try:
+        ingest_webhook(body, _headers(body, signing).get("X-Hub-Signature-256"), deps)
+    except InvalidSignature:
+        assert signing != "good"
+        return False
+    assert signing == "good"
+    return True
+
+
 @pytest.fixture(autouse=True)
 def quiet(caplog: pytest.LogCaptureFixture) -> None:
     """Thousands of quarantined items: their warnings are the behaviour under test, not worth keeping."""
@@ -240,14 +252,8 @@ def test_signed_webhooks_are_acknowledged_item_by_item_and_every_valid_message_i
     @given(_BODIES, _SIGNING)
     def check(body_and_valid: tuple[bytes, list[tuple[str, str]]], signing: str) -> None:
         body, valid = body_and_valid
-        signature = _headers(body, signing).get("X-Hub-Signature-256")
-        try:
-            ingest_webhook(body, signature, deps)  # anything it raises but InvalidSignature is a 500
-        except InvalidSignature:
-            assert signing != "good"
-            return
-        assert signing == "good"
-        assert [key for key in valid if key not in inbound.items] == []
+        if _acknowledged(deps, body, signing):
+            assert [key for key in valid if key not in inbound.items] == []
 
     check()
 
@@ -259,14 +265,8 @@ def test_on_moto_signed_webhooks_are_acknowledged_and_every_valid_message_is_sto
     @given(_BODIES, _SIGNING)
     def check(body_and_valid: tuple[bytes, list[tuple[str, str]]], signing: str) -> None:
         body, valid = body_and_valid
-        signature = _headers(body, signing).get("X-Hub-Signature-256")
-        try:
-            ingest_webhook(body, signature, deps)
-        except InvalidSignature:
-            assert signing != "good"
-            return
-        assert signing == "good"
-        _assert_stored(valid)
+        if _acknowledged(deps, body, signing):
+            _assert_stored(valid)
 
     check()
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.services.messages.ingest import IngestDeps, IngestResult, InvalidSignature, ingest_webhook
-from tests.fakes import FakeInboundStore, FakeOutboundStore, FakeQuarantineStore, OutboundRecord
+from tests.fakes import FakeOutboundStore, OutboundRecord, fake_ingest_deps
 from tests.support import APP_SECRET, load_event, meta_encode, signed
 
 
 @pytest.fixture
 def deps() -> IngestDeps:
-    return IngestDeps(
-        app_secret=lambda: APP_SECRET,
-        inbound=FakeInboundStore(),
-        outbound=FakeOutboundStore(),
-        quarantine=FakeQuarantineStore(),
-        clock_ms=lambda: 1_764_100_000_000,
-    )
+    return fake_ingest_deps()
 
 
 def _ingest(deps: IngestDeps, payload: object, secret: str = APP_SECRET) -> IngestResult:

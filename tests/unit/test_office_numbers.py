@@ -13,8 +13,8 @@ from chalicelib import offices as offices_module
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.offices import office, office_for_number, office_numbers, offices
 from chalicelib.services.messages.ingest import IngestDeps, ingest_webhook
-from tests.fakes import FakeInboundStore, FakeOutboundStore, FakeQuarantineStore
-from tests.support import APP_SECRET, load_event, signed
+from tests.fakes import fake_ingest_deps
+from tests.support import load_event, signed
 
 CONFIGURED = "106540352242922"  # the WhatsApp secret's number: every office without one of its own shares it
 MC_NUMBER = "100000000000002"  # Macerata's own sample number in offices.json
@@ -82,14 +82,7 @@ def test_two_offices_never_share_a_number_of_their_own(monkeypatch: pytest.Monke
 
 
 def _deps(route: Any) -> IngestDeps:
-    return IngestDeps(
-        app_secret=lambda: APP_SECRET,
-        inbound=FakeInboundStore(),
-        outbound=FakeOutboundStore(),
-        quarantine=FakeQuarantineStore(),
-        clock_ms=lambda: 1_764_100_000_000,
-        route=route,
-    )
+    return fake_ingest_deps(route)
 
 
 def _to(number: str) -> dict[str, Any]:
