@@ -60,6 +60,14 @@ def sweep_reminders(event: Any) -> dict[str, int]:
     return handlers.sweep_reminders()
 
 
+# Daily, at night: closed cases whose retention ended are anonymised (services/retention.py).
+@app.schedule(Cron("30", "2", "*", "*", "?", "*"))
+def anonymise_ended_cases(event: Any) -> dict[str, int]:
+    from chalicelib import handlers
+
+    return handlers.anonymise_ended_cases()
+
+
 @app.on_sqs_message(queue=REMINDER_QUEUE, batch_size=1)
 def send_reminder(event: Any) -> dict[str, int]:
     from chalicelib import handlers

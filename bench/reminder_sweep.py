@@ -59,8 +59,8 @@ class TimedStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def due(self, before_ms: int) -> Iterator[Reminder]:
-        items = iter(self._inner.due(before_ms))
+    def due(self, before_ms: int, limit: int) -> Iterator[Reminder]:
+        items = iter(self._inner.due(before_ms, limit))
         while True:
             start = time.perf_counter()
             try:

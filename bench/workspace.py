@@ -83,7 +83,7 @@ def _thread(container: Any, case_id: str) -> None:
         container.inbound.add(message, at)
         container.inbound.file_under_case(message, case_id, InboundFiling())
         reply = OutboundMessage(f"bench.{case_id}.{n}", applicant, Text(f"answer {n}"), case_id=case_id)
-        container.outbound.claim(reply, at + 5_000, render(reply.content))
+        container.outbound.claim(reply, at + 5_000, render(reply.content), container.messenger.policy.lease(at))
 
 
 def _pair(first: Any, second: Any, counter: ScannedItems) -> list[tuple[list[float], int]]:

@@ -19,14 +19,19 @@ from chalicelib.settings import Settings, get_settings
 if TYPE_CHECKING:
     from chalicelib.adapters.api_secret import CursorKeyProvider
     from chalicelib.adapters.documents import S3DocumentStorage
+    from chalicelib.adapters.erasure import PersonalDataEraser
     from chalicelib.adapters.reminder_queue import SqsJobQueue
     from chalicelib.adapters.secrets import SecretsProvider
     from chalicelib.auth import TokenVerifier
     from chalicelib.domain.cases import Case
+    from chalicelib.domain.inbound import InboundMessage
     from chalicelib.domain.reminders import ReminderPolicy
+    from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.domain.upload_links import IssuedLink, LinkPurpose
     from chalicelib.services.audit import AuditLog
     from chalicelib.services.calendar.slots import CalendarDeps
+    from chalicelib.services.cases.erasure import ErasureDeps
+    from chalicelib.services.cases.export import ExportDeps
     from chalicelib.services.cases.ports import CaseRepository, DocumentStorage
     from chalicelib.services.cases.registry import CaseDeps
     from chalicelib.services.chat.turn import ChatDeps
@@ -49,8 +54,11 @@ if TYPE_CHECKING:
     from chalicelib.services.reminders.delivery import DeliveryDeps
     from chalicelib.services.reminders.ports import ReminderStore
     from chalicelib.services.reminders.schedule import SchedulerDeps
+    from chalicelib.services.retention import AnonymiseDeps
     from chalicelib.services.uploads.page import UploadDeps
 
+# What erasure tries of a turn's reply ids, to find the replies filed in no thread (see chat_reply_ids).
+MAX_REPLIES_PER_TURN = 10
 # Parallel conditional puts for batched webhooks (different applicants only; see services.ingest).
 INGEST_WORKERS = 8
 # A JWKS fetch happens on a cold start or a key rotation, inside an officer's request: fail fast if it hangs.
@@ -92,6 +100,9 @@ def privacy_context(settings: Settings) -> PrivacyContext:
         quarantine_days=settings.quarantine_retention_days,
         upload_link_seconds=settings.upload_link_seconds,
         upload_link_kept_days=KEEP_AFTER_EXPIRY.days,
+        document_days=settings.document_retention_days,
+        case_days=settings.case_retention_days,
+        applicant_days=settings.applicant_retention_days,
     )
     return PrivacyContext(settings.public_base_url, retention, settings.region)
 
@@ -102,6 +113,13 @@ def office_number(code: str) -> str | None:
 
     entry = offices().get(code)
     return entry.phone_number_id if entry else None
+
+
+def chat_reply_ids(message: InboundMessage) -> list[str]:
+    """Every id the chat may have given a reply to ``message`` (a turn says far fewer things than this)."""
+    from chalicelib.services.chat.conversation import reply_id
+
+    return [reply_id(message, index) for index in range(MAX_REPLIES_PER_TURN)]
 
 
 def now_ms() -> int:
@@ -169,7 +187,7 @@ class Container:
     def applicants(self) -> ApplicantStore:
         from chalicelib.adapters.dynamo.applicants import DynamoApplicantStore
 
-        return DynamoApplicantStore()
+        return DynamoApplicantStore(self.retention)
 
     @cached_property
     def quarantine(self) -> QuarantineStore:
@@ -194,9 +212,21 @@ class Container:
 
     @cached_property
     def messenger(self) -> Messenger:
-        from chalicelib.services.messages.messenger import Messenger
+        from chalicelib.services.messages.messenger import Messenger, SendPolicy
 
-        return Messenger(self.gateway, self.outbound, now_ms, self.metrics)
+        policy = SendPolicy(self.settings.send_lease_seconds * 1000, self.settings.send_reconcile_seconds * 1000)
+        return Messenger(self.gateway, self.outbound, now_ms, self.metrics, policy)
+
+    def fresh_link(self, case_id: str, purpose: LinkPurpose) -> str | None:
+        """A new upload link's token for a message the outbox sends again (its record keeps no token); None when
+        the case is gone."""
+        from chalicelib.services.cases.ports import CaseNotFound
+
+        try:
+            case = self.cases.get(case_id)
+        except CaseNotFound:
+            return None
+        return self.issue_link(case, purpose).token
 
     @cached_property
     def ingest_deps(self) -> IngestDeps:
@@ -291,15 +321,45 @@ class Container:
     def audit(self) -> AuditLog:
         from chalicelib.adapters.dynamo.audit import DynamoAuditLog
 
-        return DynamoAuditLog(self.cursor_secret)
+        return DynamoAuditLog(self.cursor_secret, retention=self.retention)
 
     @cached_property
     def cases(self) -> CaseRepository:
         """Cases; every stored change re-plans the case's reminders."""
+        from chalicelib.adapters.dynamo.applicants import DynamoApplicantStore
         from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
         from chalicelib.services.reminders.hook import SchedulingCases
+        from chalicelib.services.retention import RetainingCases
 
-        return SchedulingCases(DynamoCaseRepository(self.settings.region), self.scheduler)
+        stored = DynamoCaseRepository(
+            self.settings.region, self.retention, outbox_retention_days=self.settings.outbound_retention_days
+        )
+        # Retention inside the reminders' hook: a closing's clocks start before its reminders are cancelled.
+        applicants = DynamoApplicantStore(self.retention)
+        retained = RetainingCases(stored, stored, self.s3_documents, applicants, self.retention, now_ms)
+        return SchedulingCases(retained, self.scheduler)
+
+    @cached_property
+    def anonymise_deps(self) -> AnonymiseDeps:
+        """The daily anonymisation of closed cases whose retention ended: erasure's deleting store, no notice."""
+        from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
+        from chalicelib.offices import offices
+        from chalicelib.services.retention import AnonymiseDeps
+
+        ended = DynamoCaseRepository(self.settings.region, self.retention)
+        return AnonymiseDeps(self.cases, ended, self.personal_data, tuple(offices().keys()), now_ms)
+
+    @cached_property
+    def retention(self) -> RetentionPolicy:
+        """How long each kind of personal data is kept (the README's "Retention" table)."""
+        from chalicelib.domain.retention import RetentionPolicy
+
+        return RetentionPolicy(
+            document_days=self.settings.document_retention_days,
+            case_days=self.settings.case_retention_days,
+            applicant_days=self.settings.applicant_retention_days,
+            audit_days=self.settings.audit_retention_days,
+        )
 
     @cached_property
     def reminders(self) -> ReminderStore:
@@ -316,6 +376,7 @@ class Container:
 
     @cached_property
     def scheduler(self) -> SchedulerDeps:
+        from chalicelib.offices import offices
         from chalicelib.services.reminders.schedule import SchedulerDeps
 
         return SchedulerDeps(
@@ -324,6 +385,7 @@ class Container:
             policy=reminder_policy(self.settings.quiet_hours),
             clock_ms=now_ms,
             throughput_per_s=self.settings.throughput_per_s,
+            zones={code: entry.timezone for code, entry in offices().items()},
         )
 
     @cached_property
@@ -340,6 +402,7 @@ class Container:
             catalogue=load_catalogue,
             issue_link=self.issue_link,
             metrics=self.metrics,
+            lease_ms=self.settings.send_lease_seconds * 1000,
         )
 
     @cached_property
@@ -433,6 +496,25 @@ class Container:
             max_bytes=self.settings.max_document_bytes,
             metrics=self.metrics,
         )
+
+    @cached_property
+    def personal_data(self) -> PersonalDataEraser:
+        """Finds and deletes a case's and its applicant's data (erasure), reads the applicant's record (access)."""
+        from chalicelib.adapters.erasure import PersonalDataEraser
+
+        return PersonalDataEraser(self.settings.media_bucket, lambda: self.client("s3"))
+
+    @cached_property
+    def erasure_deps(self) -> ErasureDeps:
+        from chalicelib.services.cases.erasure import ErasureDeps
+
+        return ErasureDeps(self.case_deps, self.personal_data, chat_reply_ids)
+
+    @cached_property
+    def export_deps(self) -> ExportDeps:
+        from chalicelib.services.cases.export import ExportDeps
+
+        return ExportDeps(self.case_deps, self.upload_deps.links, self.reminders, self.personal_data)
 
     def issue_link(self, case: Case, issued_for: LinkPurpose) -> IssuedLink:
         """A fresh secure upload link for ``case`` (stored as a hash; the token goes in the message)."""

@@ -43,7 +43,9 @@ def process_inbound_stream(records: Iterable[Any]) -> dict[str, int]:
 
 
 def redrive_inbound() -> dict[str, int]:
-    """The scheduled safety net: process inbound messages left pending for longer than the redrive delay."""
+    """The scheduled safety net: process inbound messages left pending for longer than the redrive delay, then
+    send what the outbox holds unsent (queued, refused for now, or in doubt past its reconcile time)."""
+    from chalicelib.services.messages.outbox import send_unsent
     from chalicelib.services.messages.process import redrive_pending
 
     c = container()
@@ -52,7 +54,8 @@ def redrive_inbound() -> dict[str, int]:
         older_than_ms=c.settings.redrive_after_seconds * 1000,
         max_attempts=MAX_PROCESSING_ATTEMPTS,
     )
-    return asdict(result)
+    swept = send_unsent(c.messenger, c.fresh_link, c.settings.outbox_sweep_limit)
+    return asdict(result) | {f"outbox_{name}": count for name, count in asdict(swept).items()}
 
 
 def refresh_waiting_times() -> dict[str, int]:
@@ -85,7 +88,7 @@ def sweep_reminders(as_of_ms: int | None = None) -> dict[str, int]:
     from chalicelib.services.reminders.schedule import sweep
 
     result = sweep(container().scheduler, as_of_ms)
-    return {"due": result.due, "queued": result.queued, "quiet": int(result.quiet)}
+    return {"due": result.due, "queued": result.queued, "quiet": int(result.quiet), "more_due": int(result.more_due)}
 
 
 def send_reminders(records: Iterable[Any]) -> dict[str, int]:
@@ -93,7 +96,7 @@ def send_reminders(records: Iterable[Any]) -> dict[str, int]:
     visibility timeout (exponential backoff); after the queue's ``maxReceiveCount`` SQS parks it on the DLQ."""
     import json
 
-    from chalicelib.services.reminders.delivery import deliver
+    from chalicelib.services.reminders.delivery import ReminderInFlight, deliver
     from chalicelib.services.reminders.ports import ReminderJob
     from chalicelib.whatsapp.errors import GraphApiError, TransportError
 
@@ -103,7 +106,7 @@ def send_reminders(records: Iterable[Any]) -> dict[str, int]:
         job = ReminderJob(**json.loads(record.body))
         try:
             outcome = deliver(c.delivery_deps, job)
-        except (GraphApiError, TransportError) as exc:
+        except (GraphApiError, TransportError, ReminderInFlight) as exc:
             _back_off(record, getattr(exc, "retry_after", None))
             log.warning("reminder_retry", extra={"error_type": type(exc).__name__, "code": getattr(exc, "code", None)})
             raise
@@ -123,3 +126,11 @@ def _back_off(record: Any, retry_after: float | None) -> None:
         )
     except Exception as exc:  # the queue's own visibility timeout still applies
         log.warning("reminder_backoff_failed", extra={"error_type": type(exc).__name__})
+
+
+def anonymise_ended_cases() -> dict[str, int]:
+    """The daily retention job: closed cases whose retention ended keep only what the figures need."""
+    from chalicelib.services.retention import anonymise_ended_cases as anonymise
+
+    result = anonymise(container().anonymise_deps)
+    return {"anonymised": result.anonymised, "more": int(result.more)}

@@ -94,7 +94,7 @@ class Settings:
     api_secret_id: str | None
     reminders_table: str = ""
     reminder_queue: str = ""  # a queue URL in AWS (the template's Ref), a queue name locally
-    quiet_hours: str = "20:00-08:00"  # Europe/Rome; no reminder is sent inside them
+    quiet_hours: str = "20:00-08:00"  # each office's wall clock; no reminder is sent inside them
     throughput_per_s: int = 80  # the number's messages per second (Meta's default tier)
     upload_links_table: str = ""
     officers_table: str = ""
@@ -115,6 +115,19 @@ class Settings:
     # Business metrics as embedded-metric log lines: in Lambda only, where CloudWatch Logs reads stdout; elsewhere
     # stdout is a terminal, a benchmark's report or a command's JSON.
     emf_metrics: bool = False
+    # Sends (services/messages/messenger.py): a claim's lease outlasts the Graph client's worst case for one send
+    # (4 attempts of 3.05 s connect + 10 s read, with up to three 8 s back-offs: 76.2 s); a send in doubt waits this
+    # long for Meta's status before it may go again; the outbox sweep takes at most this many messages a run.
+    send_lease_seconds: int = 90
+    send_reconcile_seconds: int = 600
+    outbox_sweep_limit: int = 100
+    # Retention (the README's "Retention" table): documents some days after their case closes, the case's personal
+    # fields, thread and records later (an anonymised case stays for the figures), applicants without an open case
+    # after a silence, audit entries (ids, never content) for two years.
+    document_retention_days: int = 30
+    case_retention_days: int = 180
+    applicant_retention_days: int = 30
+    audit_retention_days: int = 730
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -167,6 +180,13 @@ class Settings:
                 _page_url(os.environ.get("UPLOAD_PAGE_URL", "http://127.0.0.1:8000/u/")),
             ),
             emf_metrics=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")),  # set by the Lambda runtime
+            send_lease_seconds=_int("SEND_LEASE_SECONDS", 90),
+            send_reconcile_seconds=_int("SEND_RECONCILE_SECONDS", 600),
+            outbox_sweep_limit=_int("OUTBOX_SWEEP_LIMIT", 100),
+            document_retention_days=_int("DOCUMENT_RETENTION_DAYS", 30),
+            case_retention_days=_int("CASE_RETENTION_DAYS", 180),
+            applicant_retention_days=_int("APPLICANT_RETENTION_DAYS", 30),
+            audit_retention_days=_int("AUDIT_RETENTION_DAYS", 730),
         )
 
 

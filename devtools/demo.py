@@ -89,6 +89,7 @@ def seed_calendar(container: Container) -> bool:
     from datetime import time
 
     from chalicelib.domain.calendar import CounterHours, OfficeCalendar
+    from chalicelib.offices import office
     from chalicelib.services.calendar.ports import CalendarConflict
 
     store = container.calendar_deps.store
@@ -96,7 +97,7 @@ def seed_calendar(container: Container) -> bool:
         return False
     mornings = tuple(CounterHours(day, time(8, 30), time(12, 30)) for day in range(5))
     afternoons = tuple(CounterHours(day, time(14, 30), time(16, 30)) for day in (1, 3))
-    calendar = OfficeCalendar("AN", "Europe/Rome", mornings + afternoons, slot_minutes=15, places=2)
+    calendar = OfficeCalendar("AN", office("AN").timezone, mornings + afternoons, slot_minutes=15, places=2)
     try:
         store.save(replace(calendar, updated_by="demo"))
     except CalendarConflict:

@@ -3,7 +3,9 @@
     python -m devtools.ops pending [--older-than SECONDS]      inbound messages not processed yet
     python -m devtools.ops replay [--include-parked]           process them now (each step is idempotent)
     python -m devtools.ops quarantine [--day YYYY-MM-DD]       signed webhook items set aside, by day
-    python -m devtools.ops sweep [--as-of 2026-12-01T09:00]    run the reminder sweep now, or "as of" a Rome time
+    python -m devtools.ops sweep [--as-of 2026-12-01T09:00 [--office AN]]
+                                                               run the reminder sweep now, or "as of" an office's
+                                                               local time (DEFAULT_OFFICE's unless --office)
     python -m devtools.ops reminders-dlq [--replay]            reminder jobs parked on the DLQ; move them back
 
 The environment names the tables (as the Lambda functions get it); with AWS credentials it works on AWS, with
@@ -44,16 +46,18 @@ def _replay(include_parked: bool) -> dict[str, int]:
     return {"processed": done, "failed": failed, "skipped_parked": skipped}
 
 
-def _as_of(value: str | None) -> int | None:
-    """A Rome-local ``YYYY-MM-DDTHH:MM`` (or any ISO time with an offset) as ms."""
+def _as_of(value: str | None, office: str | None) -> int | None:
+    """``YYYY-MM-DDTHH:MM`` on the wall clock of ``office`` (default: the deployment's own, ``DEFAULT_OFFICE``), or
+    any ISO time with an offset, as ms."""
     if not value:
         return None
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from chalicelib.offices import office_zone
 
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/Rome"))
+        moment = moment.replace(tzinfo=office_zone(office or container().settings.default_office))
     return int(moment.timestamp() * 1000)
 
 
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     quarantine.add_argument("--day", default=time.strftime("%Y-%m-%d", time.gmtime()))
     sweep = sub.add_parser("sweep")
     sweep.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM")
+    sweep.add_argument("--office", metavar="CODE", help="whose wall clock --as-of is (default: DEFAULT_OFFICE)")
     dlq = sub.add_parser("reminders-dlq")
     dlq.add_argument("--replay", action="store_true")
     args = parser.parse_args(argv)
@@ -126,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "sweep":
         from chalicelib.handlers import sweep_reminders
 
-        result = sweep_reminders(_as_of(args.as_of))
+        result = sweep_reminders(_as_of(args.as_of, args.office))
     elif args.command == "reminders-dlq":
         result = _reminders_dlq(args.replay)
     else:

@@ -15,9 +15,11 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.calendar import InvalidCalendar
 from chalicelib.domain.cases import ChecklistIncomplete, IllegalTransition, NoAppointment
 from chalicelib.domain.checklist import InvalidReview, UnknownChecklistItem
+from chalicelib.domain.erasure import NoErasureRequest
 from chalicelib.domain.errors import DomainError, ProcedureNotAvailable, UnknownPermitType, UnknownVariant
 from chalicelib.i18n import OFFICER_LANGUAGES
 from chalicelib.observability import get_logger
+from chalicelib.offices import UnknownOffice
 from chalicelib.services.audit import InvalidAuditQuery
 from chalicelib.services.calendar.booking import BookingRefused
 from chalicelib.services.calendar.ports import CalendarConflict
@@ -43,6 +45,8 @@ log = get_logger("api")
 ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (Unauthenticated, 401, "unauthenticated"),
     (NotAnOfficer, 403, "forbidden"),
+    # Officers reach an office only through their token's: one this deployment does not serve is not theirs to use.
+    (UnknownOffice, 403, "forbidden"),
     (SupervisorOnly, 403, "supervisor_only"),
     (CaseNotFound, 404, "not_found"),
     (UploadLinkNotFound, 404, "not_found"),
@@ -64,6 +68,7 @@ ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (InvalidRange, 422, "invalid_input"),
     (CalendarConflict, 409, "conflict"),
     (NoAppointment, 409, "no_appointment"),
+    (NoErasureRequest, 409, "no_erasure_request"),
     (JwksUnavailable, 503, "auth_unavailable"),
 )
 

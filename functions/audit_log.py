@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container, now_ms
+from chalicelib.offices import office_zone
 from chalicelib.services.audit import MAX_PAGE, AuditQuery, read_audit_log
 from functions import presenters
 from functions.api import answer, officer_of
-from functions.inputs import InvalidInput, json_response, page_size
+from functions.inputs import iso_instant, json_response, page_size
 
 bp = Blueprint(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
 
 
-def _instant(value: str | None, name: str, default: int) -> int:
-    if not value:
-        return default
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+def _instant(value: str | None, name: str, default: int, office: str) -> int:
+    return iso_instant(value, name, office_zone(office)) if value else default
 
 
 @bp.route("/api/audit", methods=["GET"])
@@ -35,8 +26,8 @@ def get_audit() -> Response:
         params = dict(bp.current_request.query_params or {})
         now = now_ms()
         query = AuditQuery(
-            since_ms=_instant(params.get("since"), "since", now - 7 * DAY_MS),
-            until_ms=_instant(params.get("until"), "until", now + 1),
+            since_ms=_instant(params.get("since"), "since", now - 7 * DAY_MS, officer.office),
+            until_ms=_instant(params.get("until"), "until", now + 1, officer.office),
             limit=page_size(params.get("limit", "50"), MAX_PAGE),
             cursor=params.get("cursor"),
         )

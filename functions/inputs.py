@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from chalice.app import Request
 
 E = TypeVar("E", bound=StrEnum)
+# The dates the API reads (a permit's expiry, a calendar day, a filter, a period of the audit log): outside these a
+# date is a typo or a probe, and near datetime's own limits (years 1 and 9999) converting it would overflow.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 PAGE_SIZE = re.compile(r"[0-9]{1,4}")  # ASCII digits only: int() refuses "²" and 5000-digit numbers with ValueError
 
 
@@ -62,6 +67,17 @@ def required_text(body: dict[str, Any], name: str, max_length: int = 2000) -> st
     return value
 
 
+def idempotency_key(body: dict[str, Any]) -> str | None:
+    """The client's key for one request (``idempotency_key``: 8-100 of ``A-Z a-z 0-9 _ -``; a UUID is one), so that
+    the request retried after an unclear answer changes nothing twice."""
+    value = body.get("idempotency_key")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidInput("idempotency_key must be 8-100 letters, digits, '-' or '_'")
+    return value
+
+
 def page_size(raw: str, maximum: int) -> int:
     """A ``limit`` query parameter: a whole number from 1 to ``maximum``."""
     if not PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= maximum:
@@ -96,12 +112,19 @@ def choice(value: Any, kind: type[E], name: str) -> E:
         raise InvalidInput(f"{name} must be one of: {allowed}") from None
 
 
+def _in_range(day: date, name: str) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(f"{name} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+
+
 def iso_date(value: Any, name: str) -> date:
-    """``YYYY-MM-DD``."""
+    """``YYYY-MM-DD``, between :data:`EARLIEST` and :data:`LATEST`."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{name} must be a date, YYYY-MM-DD") from None
+    _in_range(day, name)
+    return day
 
 
 def local_datetime(value: Any, name: str) -> datetime:
@@ -112,7 +135,26 @@ def local_datetime(value: Any, name: str) -> datetime:
         raise InvalidInput(f"{name} must be a local date and time, YYYY-MM-DDTHH:MM") from None
     if parsed.tzinfo is not None:
         raise InvalidInput(f"{name} must be the office's local time, without a time zone")
+    _in_range(parsed.date(), name)
     return parsed
+
+
+def iso_instant(value: Any, name: str, zone: tzinfo) -> int:
+    """An ISO 8601 date or date-time as epoch milliseconds; without an offset it is the office's wall clock
+    (``zone``): an officer who writes ``2026-12-01`` means that day at the office."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, TypeError, ValueError):
+        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    _in_range(moment.date(), name)  # before converting: year 1 at +14:00 is before year 1 in UTC
+    return int(moment.timestamp() * 1000)
+
+
+def end_of_local_day(day: date, zone: tzinfo) -> int:
+    """The last millisecond of ``day`` at the office (``zone``): 23 or 25 hours long on a change of clocks."""
+    return int(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).timestamp() * 1000) - 1
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime, time
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -13,6 +12,7 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.cases import CaseStatus, CloseReason
 from chalicelib.domain.catalogue import Procedure
 from chalicelib.domain.checklist import Rejection, RejectionReason
+from chalicelib.offices import office_zone
 from chalicelib.services.cases import actions
 from chalicelib.services.cases.ports import CaseFilter
 from chalicelib.services.cases.registry import RegisterCase, list_cases, register_case, view_case
@@ -23,7 +23,9 @@ from functions.applicants import applicant_from
 from functions.inputs import (
     InvalidInput,
     choice,
+    end_of_local_day,
     flag,
+    idempotency_key,
     iso_date,
     json_body,
     json_response,
@@ -57,21 +59,21 @@ def create_case() -> Response:
     return answer(run)
 
 
-def _filters(params: dict[str, str], officer_username: str) -> CaseFilter:
+def _filters(params: dict[str, str], officer_username: str, office: str) -> CaseFilter:
     assigned = params.get("assigned")
     waiting = params.get("waiting_since")
     return CaseFilter(
         status=choice(params["status"], CaseStatus, "status") if params.get("status") else None,
         officer=officer_username if assigned == "me" else assigned or None,
         missing=params.get("missing") or None,
-        waiting_since_ms=_epoch_ms(waiting) if waiting else None,
+        waiting_since_ms=_epoch_ms(waiting, office) if waiting else None,
         unanswered=flag(params, "unanswered"),
     )
 
 
-def _epoch_ms(value: str) -> int:
-    day = iso_date(value, "waiting_since")
-    return int(datetime.combine(day, time.max, tzinfo=UTC).timestamp() * 1000)
+def _epoch_ms(value: str, office: str) -> int:
+    """The end of that day at the office: "waiting since" a day is a day on the office's calendar, not UTC's."""
+    return end_of_local_day(iso_date(value, "waiting_since"), office_zone(office))
 
 
 def _limit(params: dict[str, str]) -> int:
@@ -83,7 +85,7 @@ def search_cases() -> Response:
     def run() -> Response:
         officer = officer_of(bp.current_request)
         params = dict(bp.current_request.query_params or {})
-        filters = _filters(params, officer.username)
+        filters = _filters(params, officer.username, officer.office)
         scope = f"cases:{officer.office}:{filters}"
         secret = container().cursor_secret()
         start = decode_cursor(params.get("cursor"), scope, secret)
@@ -126,7 +128,8 @@ def post_message(case_id: str) -> Response:
     def act(deps: Any, officer: Any, cid: str, body: dict[str, Any]) -> dict[str, Any]:
         use_template = body.get("template") is True
         message = "" if use_template else required_text(body, "text", 4096)
-        result = actions.send_message(deps, officer, cid, message, use_template)
+        key = idempotency_key(body)
+        result = actions.send_message(deps, officer, cid, message, use_template, idempotency_key=key)
         return {"case": presenters.case_json(result.case), "message": result.notification}
 
     return _action(case_id, act)

@@ -129,7 +129,18 @@ def case_json(case: Case, language: str = OFFICE_LANGUAGE) -> dict[str, Any]:
         "checklist": [item_json(item, language) for item in case.checklist.items],
         "appointment": appointment_json(case),
         "close_reason": case.close_reason.value if case.close_reason else None,
+        "erased": case.erased is not None,
+        "erasure": erasure_json(case),
+        "erasure_requested_since": (
+            iso_ms(case.erasure_requested_at_ms) if case.erasure_requested_at_ms is not None else None
+        ),
     }
+
+
+def erasure_json(case: Case) -> dict[str, Any] | None:
+    """When the case's personal data were erased, by whom (the officer's stable id) and why."""
+    erased = case.erased
+    return {"at": iso_ms(erased.at_ms), "by": erased.by, "reason": erased.reason} if erased else None
 
 
 def event_json(event: CaseEvent) -> dict[str, Any]:

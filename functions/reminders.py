@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container, now_ms
 from chalicelib.domain.audit import AuditAction
+from chalicelib.offices import office_zone
 from chalicelib.services.audit import record
 from functions.api import answer, officer_of
-from functions.inputs import InvalidInput, json_response, page_size
+from functions.inputs import iso_instant, json_response, page_size
 from functions.presenters import iso_ms
 
 if TYPE_CHECKING:
@@ -21,16 +21,10 @@ bp = Blueprint(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
 
 
-def _due_before(raw: str | None, now: int) -> int:
+def _due_before(raw: str | None, now: int, office: str) -> int:
     if not raw:
         return now + 7 * DAY_MS
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput("due_before must be an ISO 8601 date or date-time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    return iso_instant(raw, "due_before", office_zone(office))
 
 
 @bp.route("/api/reminders", methods=["GET"])
@@ -39,7 +33,7 @@ def get_reminders() -> Response:
         officer = officer_of(bp.current_request)
         params: Mapping[str, str] = bp.current_request.query_params or {}
         now = now_ms()
-        before = _due_before(params.get("due_before"), now)
+        before = _due_before(params.get("due_before"), now, officer.office)
         limit = page_size(params.get("limit", "50"), 200)
         reminders = container().reminders.scheduled(officer.office, before, limit)
         record(container().audit, officer, AuditAction.CASE_LIST, None, now, listing="reminders")

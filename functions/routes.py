@@ -26,6 +26,6 @@ def blueprints(function: str) -> list[Blueprint]:
     served = [webhook.bp, public.bp, uploads.bp, console.bp, openapi.bp]
     if function == PUBLIC_FUNCTION:
         return served
-    from functions import audit_log, calendar, officers, reminders, upload_links, workspace
+    from functions import audit_log, calendar, erasure, officers, reminders, upload_links, workspace
 
-    return [*served, officers.bp, audit_log.bp, reminders.bp, upload_links.bp, workspace.bp, calendar.bp]
+    return [*served, officers.bp, audit_log.bp, reminders.bp, upload_links.bp, workspace.bp, calendar.bp, erasure.bp]

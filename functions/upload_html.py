@@ -12,20 +12,19 @@ import hashlib
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.uploads import UploadProblem
 from chalicelib.i18n import translate
 from chalicelib.i18n.formats import format_date, format_time, opening_hours
 from chalicelib.i18n.languages import language as chat_language
+from chalicelib.offices import office_zone
 
 if TYPE_CHECKING:
     from chalicelib.domain.upload_links import LinkState
     from chalicelib.offices import Office
     from chalicelib.services.uploads.page import PageItem, UploadPage
 
-OFFICE_ZONE = ZoneInfo("Europe/Rome")
 SCRIPT_PATH = "assets/upload.js"
 STYLE = (
     # [hidden] first: the script hides the buttons of a received item, and .actions{display:flex} must not win.
@@ -137,7 +136,7 @@ def _texts(page: UploadPage) -> str:
 def upload_page(page: UploadPage) -> str:
     """The page of one case's link."""
     lang = page.language
-    until = datetime.fromtimestamp(page.expires_at_ms / 1000, OFFICE_ZONE)
+    until = datetime.fromtimestamp(page.expires_at_ms / 1000, office_zone(page.office))  # the office's clock
     parts = [
         f"<h1>{_with_ref(_t('upload.heading', lang, case_ref=REF), page.case_id)}</h1>",
         f"<p>{_t('upload.intro', lang)}</p>",

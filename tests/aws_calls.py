@@ -43,6 +43,7 @@ HANDLER_FUNCTIONS = {
     "refresh_waiting_times": "RefreshWaitingTimes",
     "sweep_reminders": "SweepReminders",
     "send_reminders": "SendReminder",
+    "anonymise_ended_cases": "AnonymiseEndedCases",
 }
 # Where the e2e tests' calls happen is a separate process; a guard keeps any in-process helper of theirs out too.
 UNATTRIBUTED_DIRS = ("tests/e2e/",)
@@ -114,6 +115,7 @@ _S3_ACTIONS = {
     "ListObjects": "ListBucket",
     "HeadBucket": "ListBucket",
     "DeleteObjects": "DeleteObject",
+    "ListObjectVersions": "ListBucketVersions",
 }
 
 
@@ -165,7 +167,11 @@ def _s3(operation: str, params: dict[str, Any]) -> list[tuple[str, str, str, str
         ]
     action = f"s3:{_S3_ACTIONS.get(operation, operation)}"
     if operation == "DeleteObjects":
-        return [(action, "object", bucket, str(o["Key"])) for o in params.get("Delete", {}).get("Objects", [])]
+        # Naming a version (even S3's "null" one) needs s3:DeleteObjectVersion instead.
+        return [
+            ("s3:DeleteObjectVersion" if o.get("VersionId") else action, "object", bucket, str(o["Key"]))
+            for o in params.get("Delete", {}).get("Objects", [])
+        ]
     if "Key" in params:
         return [(action, "object", bucket, str(params["Key"]))]
     return [(action, "bucket", bucket, "")]

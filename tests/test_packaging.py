@@ -204,7 +204,7 @@ def test_every_function_logs_to_its_own_group_with_retention_and_is_traced(packa
     template = _template(package)
     resources = template["Resources"]
     functions = [n for n, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"]
-    assert len(functions) == 7
+    assert len(functions) == 8
     for name in functions:
         properties = resources[name]["Properties"]
         group = properties["LoggingConfig"]["LogGroup"]["Ref"]
@@ -218,6 +218,40 @@ def test_every_function_logs_to_its_own_group_with_retention_and_is_traced(packa
         assert "logs:CreateLogGroup" not in logs[0]["Action"]
     assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
     assert resources["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+# Tables that hold nothing about a person, and why; every other table must expire its items.
+NO_PERSONAL_DATA = {"SummariesTable": "per-office figures computed for the public page: counts, no case, no person"}
+
+
+def test_every_table_with_personal_data_expires_and_the_documents_have_a_lifecycle(package: Path) -> None:
+    from chalicelib.settings import Settings
+
+    resources = _template(package)["Resources"]
+    tables = {n for n, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}
+    assert set(NO_PERSONAL_DATA) <= tables
+    for name in sorted(tables - set(NO_PERSONAL_DATA)):
+        ttl = resources[name]["Properties"].get("TimeToLiveSpecification")
+        assert ttl == {"AttributeName": "expires_at", "Enabled": True}, name
+    # Documents: tagged at closing and gone the set days later; whatever escapes the tag, after 400 days; the
+    # quarantine's bodies and unconfirmed uploads as before.
+    rules = {r["Id"]: r for r in resources["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    closed = rules["closed-case-documents"]
+    assert (closed["Status"], closed["Prefix"], closed["TagFilters"]) == (
+        "Enabled",
+        "cases/",
+        [{"Key": "retention", "Value": "closed"}],
+    )
+    assert closed["ExpirationInDays"] == Settings.__dataclass_fields__["document_retention_days"].default
+    backstop = rules["case-documents-backstop"]
+    assert (backstop["Status"], backstop["Prefix"], backstop["ExpirationInDays"]) == ("Enabled", "cases/", 400)
+    assert "TagFilters" not in backstop
+    assert {r["Prefix"] for r in rules.values()} == {"cases/", "quarantine/", "uploads/"}
+    assert all(r["Status"] == "Enabled" and r["ExpirationInDays"] >= 1 for r in rules.values())
+    # The API, which closes cases, may tag their files (a copy onto itself with the tag: see services/retention).
+    statements = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    tagging = [s for s in statements if "s3:PutObjectTagging" in s["Action"]]
+    assert [s["Resource"] for s in tagging] == [{"Fn::Sub": "${MediaBucket.Arn}/cases/*"}]
 
 
 def test_alarms_cover_dead_letters_backlog_faults_5xx_latency_and_meta_failures(package: Path) -> None:

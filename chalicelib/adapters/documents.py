@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+CLOSED_TAG = "retention=closed"  # the bucket's lifecycle rule "closed-case-documents" expires objects with it
 
 
 class S3DocumentStorage:
@@ -29,6 +30,28 @@ class S3DocumentStorage:
         self._client().put_object(
             Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="aws:kms"
         )
+
+    def start_expiry(self, key: str, content_type: str) -> None:
+        """Copy the file onto itself, tagged ``retention=closed``: the bucket's closed-case rule counts its days
+        from an object's creation, so the copy makes them count from now (a tag alone would let a file received
+        months earlier go at once)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client().copy_object(
+                Bucket=self._bucket,
+                Key=key,
+                CopySource={"Bucket": self._bucket, "Key": key},
+                MetadataDirective="REPLACE",  # S3 refuses a copy onto itself that changes nothing
+                ContentType=content_type,
+                ServerSideEncryption="aws:kms",
+                TaggingDirective="REPLACE",
+                Tagging=CLOSED_TAG,
+            )
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) not in MISSING_CODES:
+                raise
+            # Already gone (erased, or never confirmed): nothing left to expire.
 
     def link(
         self, key: str, expires_in_s: int, *, content_type: str | None = None, disposition: str | None = None

@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     CASE_LIST = "case.list"
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_REVIEW = "document.review"
+    DOCUMENT_ATTACH = "document.attach"  # an officer attached a file received for the applicant
     DOCUMENTS_REQUEST = "documents.request"
     MESSAGE_SEND = "message.send"
     APPOINTMENT_BOOK = "appointment.book"
@@ -48,6 +49,9 @@ class AuditAction(StrEnum):
     UPLOAD_LINKS_VIEW = "upload_links.view"
     UPLOAD_LINK_REVOKE = "upload_link.revoke"
     DOCUMENT_UPLOAD = "document.upload"  # by the applicant, on the secure upload page (actor: the link)
+    CASE_ERASE = "case.erase"  # the applicant's personal data erased (art. 17)
+    ERASURE_REFUSE = "erasure.refuse"  # an applicant's erasure request refused, with its reason
+    CASE_EXPORT = "case.export"  # everything held about the applicant, exported (art. 15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import DomainError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import date, datetime
 
     from chalicelib.domain.actors import Actor
@@ -127,13 +128,54 @@ PREVIEW_CHARS = 280
 
 
 @dataclass(frozen=True, slots=True)
+class Erasure:
+    """The case's personal data were erased (GDPR art. 17): when, by whom (an officer's stable id, never a name),
+    and why (a reason code)."""
+
+    at_ms: int
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseEvent:
-    """One line of the case timeline (status changes, messages, documents, notes)."""
+    """One line of the case timeline (status changes, messages, documents, notes).
+
+    ``event_id`` names a line by what caused it (:meth:`EventCause.identify`): a line with an id is stored once
+    however often its cause is handled again (a redelivered message, a retried request); a line without one is
+    new each time it is written (officers' actions: their versioned save writes it once or not at all).
+    """
 
     kind: str
     at_ms: int
     actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventCause:
+    """What causes timeline lines, the same on every delivery: ``key`` names it (e.g. ``in.<digest of the
+    wamid>``), ``at_ms`` is its own time (when the message was received), never the clock of whoever handles it,
+    so that a line's stored key is the same the second time."""
+
+    key: str
+    at_ms: int
+
+    def identify(self, events: Iterable[CaseEvent], seen: dict[str, int] | None = None) -> list[CaseEvent]:
+        """``events`` as this cause's lines: ``<key>.<kind>``, then ``<key>.<kind>.2``… for a kind met again (counted
+        in ``seen`` across calls for one cause), at the cause's time. A line that has an id keeps it."""
+        counts = seen if seen is not None else {}
+        identified = []
+        for event in events:
+            if event.event_id is not None:
+                identified.append(event)
+                continue
+            counts[event.kind] = counts.get(event.kind, 0) + 1
+            n = counts[event.kind]
+            event_id = f"{self.key}.{event.kind}" + (f".{n}" if n > 1 else "")
+            identified.append(replace(event, at_ms=self.at_ms, event_id=event_id))
+        return identified
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +204,8 @@ class Case:
     assigned_officer_name: str | None = None  # the assignee's display name, when the directory knows it
     completed_at_ms: int | None = None  # first time the checklist was complete (for the public waiting times)
     booked_at_ms: int | None = None  # first time the counter visit was booked
+    erasure_requested_at_ms: int | None = None  # the applicant asked in the chat to erase their data (art. 17)
+    erased: Erasure | None = None  # the personal data are gone: what is left is anonymised
 
     @property
     def is_open(self) -> bool:

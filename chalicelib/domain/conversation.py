@@ -35,6 +35,7 @@ class Command(StrEnum):
     LINK = "link"  # a fresh secure upload link
     VISIT = "visit"  # the counter appointment: choose it, see it, move or cancel it
     PRIVACY = "privacy"  # the privacy notice (GDPR art. 13), short, with the full notice's link
+    ERASE = "erase"  # "delete my data" (GDPR art. 17): an erasure request for the office to decide
 
 
 HANDOFF_ACK_EVERY_MS = 24 * 60 * 60 * 1000  # "an officer will reply" at most once per day of conversation

@@ -23,6 +23,7 @@ class InboxReason(StrEnum):
     UNANSWERED = "unanswered"  # the applicant wrote to an officer
     DOCUMENTS_TO_REVIEW = "documents_to_review"  # documents arrived and wait for a decision
     READY_FOR_VISIT = "ready_for_visit"  # the checklist is complete: the counter visit can be booked
+    ERASURE_REQUESTED = "erasure_requested"  # the applicant asked to erase their data: a supervisor decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,13 @@ class Waiting:
 
 
 def waiting(case: Case) -> tuple[Waiting, ...]:
-    """Why ``case`` waits for an officer, longest wait first (nothing for a closed case)."""
-    if not case.is_open:
-        return ()
+    """Why ``case`` waits for an officer, longest wait first (for a closed case, only an erasure request)."""
     found: list[Waiting] = []
+    if case.erasure_requested_at_ms is not None and case.erased is None:
+        # Closed or not: art. 17 asks for an answer within a month, whatever the case's state.
+        found.append(Waiting(InboxReason.ERASURE_REQUESTED, case.erasure_requested_at_ms))
+    if not case.is_open:
+        return tuple(found)
     if case.unanswered_since_ms is not None:
         found.append(Waiting(InboxReason.UNANSWERED, case.unanswered_since_ms))
     arrivals = [

@@ -6,12 +6,12 @@ that Meta would refuse is never built, let alone sent.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.actors import SERVICE, Actor
 from chalicelib.domain.errors import InvalidOutboundMessage
-from chalicelib.domain.upload_links import HIDDEN_TOKEN, without_tokens
+from chalicelib.domain.upload_links import HIDDEN_TOKEN, LinkPurpose, without_tokens
 
 if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
@@ -174,6 +174,9 @@ class OutboundMessage:
     author: Actor = SERVICE
     # The office it is sent for: it leaves from that office's WhatsApp number (None: the configured number).
     office: str | None = None
+    # Why the upload link it carries was issued, if it carries one: sent again from its record (which keeps no
+    # token), the message gets a fresh link for the same purpose.
+    link: LinkPurpose | None = None
 
     @property
     def is_template(self) -> bool:
@@ -189,6 +192,41 @@ class OutboundMessage:
         if isinstance(content.get("body"), str):
             content["body"] = without_tokens(content["body"])
         return {"kind": type(self.content).__name__, **content}
+
+
+def content_from_recorded(data: dict[str, Any]) -> Content:
+    """The content :meth:`OutboundMessage.recorded_content` kept (with any upload-link token still hidden)."""
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    kind = data.get("kind")
+    if kind == "Text":
+        return Text(**fields)
+    if kind == "Buttons":
+        return Buttons(**{**fields, "buttons": tuple(ReplyButton(**b) for b in fields["buttons"])})
+    if kind == "ListMenu":
+        sections = tuple(
+            ListSection(s["title"], tuple(ListRow(**row) for row in s["rows"])) for s in fields["sections"]
+        )
+        return ListMenu(**{**fields, "sections": sections})
+    if kind == "Template":
+        return Template(**{**fields, "body_parameters": tuple(fields.get("body_parameters") or ())})
+    raise InvalidOutboundMessage(f"unknown recorded content kind {kind!r}")
+
+
+def with_token(content: Content, token: str) -> Content:
+    """``content`` with a hidden upload-link token (see :meth:`OutboundMessage.recorded_content`) replaced by
+    ``token``: a fresh link's, when a message is sent again from its record."""
+    if isinstance(content, Template) and content.url_button_parameter == HIDDEN_TOKEN:
+        return replace(content, url_button_parameter=token)
+    if isinstance(content, Text):
+        return replace(content, body=content.body.replace(f"/u/{HIDDEN_TOKEN}", f"/u/{token}"))
+    return content
+
+
+def has_hidden_token(content: Content) -> bool:
+    """Whether ``content`` came from a record that hid an upload-link token (it cannot be sent as it is)."""
+    if isinstance(content, Template):
+        return content.url_button_parameter == HIDDEN_TOKEN
+    return isinstance(content, Text) and f"/u/{HIDDEN_TOKEN}" in content.body
 
 
 def _check_optional(value: str | None, what: str, maximum: int) -> None:

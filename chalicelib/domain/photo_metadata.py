@@ -3,6 +3,10 @@
 Applicants photograph their documents with phones that stamp GPS coordinates, dates and device serials into the
 file. We keep the image data and what is needed to show it (quantisation and Huffman tables, ICC profile, the EXIF
 orientation) and drop the rest, walking the container structure only: no pixel is decoded or re-encoded.
+
+The whole file is walked, not only the headers before the first scan: metadata segments between the scans of a
+progressive JPEG go too, and nothing after the image's end (JPEG EOI, PNG IEND) is kept. Phones append depth maps,
+gain maps and Multi-Picture (MPF) images there, each a JPEG with its own EXIF and GPS; the image shown is the first.
 """
 
 from __future__ import annotations
@@ -26,13 +30,17 @@ _EOI = 0xD9
 _SOS = 0xDA
 _APP0 = 0xE0
 _APP1 = 0xE1
+_APP2 = 0xE2
 _APP13 = 0xED  # Photoshop image resources, which carry the IPTC record
+_RST = frozenset(range(0xD0, 0xD8))
 # TEM, RST0-7 and SOI have no length field; every other marker is followed by one.
 _STANDALONE = frozenset({0x01, _SOI, *range(0xD0, 0xD8)})
 # "Exif" rather than "Exif\0\0": some writers pad with 0xFF, and a near-miss must not let GPS through.
 _EXIF_ID = b"Exif"
 _EXIF_HEADER_LEN = 6
 _XMP_IDS = (b"http://ns.adobe.com/xap/1.0/\x00", b"http://ns.adobe.com/xmp/extension/\x00")
+# The Multi-Picture index (CIPA DC-007) points at the images appended after EOI, which are dropped with it.
+_MPF_ID = b"MPF\x00"
 _ORIENTATION_TAG = 0x0112
 _SHORT = 3  # TIFF field type of Orientation
 
@@ -59,7 +67,8 @@ def strip_location(body: bytes, content_type: str) -> bytes:
 
 
 def _strip_jpeg(body: bytes) -> bytes:
-    """Drop EXIF, XMP and APP13 segments before the first scan; re-emit the EXIF orientation, alone."""
+    """Drop EXIF, XMP, MPF and APP13 segments wherever they are and everything after EOI; re-emit the EXIF
+    orientation, alone."""
     if body[:2] != b"\xff\xd8":
         raise DamagedImage("not a JPEG: no SOI marker")
     kept = [body[:2]]
@@ -67,12 +76,16 @@ def _strip_jpeg(body: bytes) -> bytes:
     insert_at = 1
     orientation: tuple[bytes, int] | None = None
     for marker, start, data_start, end in _jpeg_segments(body):
-        # startswith() at an offset, not a slice: the SOS "segment" holds the whole compressed image.
+        # startswith() at an offset, not a slice: an SOS "segment" holds a whole scan's compressed data.
         if marker == _APP1 and body.startswith(_EXIF_ID, data_start, end):
             if orientation is None:
                 orientation = _exif_orientation(body[data_start + _EXIF_HEADER_LEN : end])
             continue
-        if (marker == _APP1 and body.startswith(_XMP_IDS, data_start, end)) or marker == _APP13:
+        if (
+            (marker == _APP1 and body.startswith(_XMP_IDS, data_start, end))
+            or (marker == _APP2 and body.startswith(_MPF_ID, data_start, end))
+            or marker == _APP13
+        ):
             continue
         if marker == _APP0 and insert_at == len(kept):
             insert_at += 1
@@ -83,13 +96,14 @@ def _strip_jpeg(body: bytes) -> bytes:
 
 
 def _jpeg_segments(body: bytes) -> Iterator[tuple[int, int, int, int]]:
-    """Yield ``(marker, start, data_start, end)`` for each segment after SOI.
+    """Yield ``(marker, start, data_start, end)`` for each segment after SOI, up to and including EOI.
 
-    ``start`` includes any fill bytes before the marker and ``data_start`` is past the length field. Everything
-    after SOS is entropy-coded data (and any further scans) that we copy verbatim, so the walk stops there and
-    the SOS segment ends at the end of the file.
+    ``start`` includes any fill bytes before the marker and ``data_start`` is past the length field. An SOS
+    segment runs through its entropy-coded data (restart markers included) to the next marker; the walk goes on
+    through every scan and stops at EOI, so that nothing after the image's end is ever yielded.
     """
     pos = 2
+    scans = 0
     while True:
         start = pos
         marker, pos = _next_marker(body, pos)
@@ -97,23 +111,52 @@ def _jpeg_segments(body: bytes) -> Iterator[tuple[int, int, int, int]]:
             yield marker, start, pos, pos
             continue
         if marker == _EOI:
-            raise DamagedImage("JPEG ends before any scan")
+            if not scans:
+                raise DamagedImage("JPEG ends before any scan")
+            yield marker, start, pos, pos
+            return
         if pos + 2 > len(body):
             raise DamagedImage(f"JPEG truncated in the length of segment 0x{marker:02X}")
         length = int.from_bytes(body[pos : pos + 2], "big")
         if length < 2 or pos + length > len(body):
             raise DamagedImage(f"JPEG segment 0x{marker:02X} at offset {start} overruns the file")
-        if marker == _SOS:
-            yield marker, start, pos + 2, len(body)
-            return
-        yield marker, start, pos + 2, pos + length
-        pos += length
+        end = _scan_end(body, pos + length) if marker == _SOS else pos + length
+        scans += marker == _SOS
+        yield marker, start, pos + 2, end
+        pos = end
+
+
+def _scan_end(body: bytes, pos: int) -> int:
+    """The offset of the marker (its first fill byte) that ends the entropy-coded data starting at ``pos``.
+
+    Inside the data FF00 is a stuffed 0xFF and RSTn a restart: both are data, not the end.
+    """
+    while True:
+        pos = body.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(body):
+            raise DamagedImage("JPEG truncated in its image data")
+        following = body[pos + 1]
+        if following == 0x00 or following in _RST:
+            pos += 2
+        elif following == 0xFF:
+            # Fill bytes before a marker: the segment ends at the first of them, as for every other marker.
+            run = pos
+            while run < len(body) and body[run] == 0xFF:
+                run += 1
+            if run >= len(body):
+                raise DamagedImage("JPEG truncated in a marker")
+            if body[run] == 0x00 or body[run] in _RST:
+                pos = run + 1
+            else:
+                return pos
+        else:
+            return pos
 
 
 def _next_marker(body: bytes, pos: int) -> tuple[int, int]:
     """Read the marker at ``pos``, skipping 0xFF fill bytes; return it and the offset just after it."""
     if pos >= len(body):
-        raise DamagedImage("JPEG truncated before its first scan")
+        raise DamagedImage("JPEG truncated before its end")
     if body[pos] != 0xFF:
         raise DamagedImage(f"JPEG has no marker at offset {pos}")
     while pos < len(body) and body[pos] == 0xFF:

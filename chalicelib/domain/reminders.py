@@ -7,7 +7,7 @@ message derives from it, so a reminder is sent at most once however often it is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ FINAL_STATES = frozenset({ReminderState.SENT, ReminderState.SKIPPED, ReminderSta
 
 @dataclass(frozen=True, slots=True)
 class ReminderPolicy:
-    """Configurable timing (office-local times)."""
+    """Configurable timing (office-local times); ``timezone`` is the office's (see :meth:`in_zone`)."""
 
     timezone: str = "Europe/Rome"
     document_days: tuple[int, ...] = (3, 7)  # after a request (or a rejection) with nothing sent
@@ -65,6 +65,10 @@ class ReminderPolicy:
     def zone(self) -> ZoneInfo:
         """The office's time zone."""
         return ZoneInfo(self.timezone)
+
+    def in_zone(self, timezone: str) -> ReminderPolicy:
+        """The same timing at an office in ``timezone``: its 09:00 and its quiet hours are its own wall clock's."""
+        return replace(self, timezone=timezone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +176,8 @@ def _expiry_reminders(case: Case, policy: ReminderPolicy) -> list[PlannedReminde
 
 def plan(case: Case, policy: ReminderPolicy) -> list[PlannedReminder]:
     """Every reminder ``case`` should have now (past ones included: the store keeps what was already sent)."""
+    if case.erased is not None:  # nobody is left to remind
+        return []
     return _document_reminders(case, policy) + _appointment_reminders(case, policy) + _expiry_reminders(case, policy)
 
 

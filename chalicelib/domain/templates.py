@@ -52,6 +52,9 @@ REMINDER_APPOINTMENT = TemplateSpec(
     "sportello_promemoria_appuntamento", ("case_ref", "date", "time", "place", "originals")
 )
 REMINDER_EXPIRY = TemplateSpec("sportello_promemoria_scadenza", ("date", "documents"))
+# Erasure (art. 17): the data are erased; a request is refused, with the reason in the applicant's language.
+DATA_ERASED = TemplateSpec("sportello_dati_cancellati", ("case_ref",))
+ERASURE_REFUSED = TemplateSpec("sportello_cancellazione_rifiutata", ("case_ref", "reason"))
 
 TEMPLATES = {
     t.name: t
@@ -67,6 +70,8 @@ TEMPLATES = {
         REMINDER_REJECTED,
         REMINDER_APPOINTMENT,
         REMINDER_EXPIRY,
+        DATA_ERASED,
+        ERASURE_REFUSED,
     )
 }
 

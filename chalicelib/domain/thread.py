@@ -32,7 +32,7 @@ class Direction(StrEnum):
 class DeliveryState(StrEnum):
     """Where an outbound message stands, as officers need to know it."""
 
-    SENDING = "sending"  # claimed, the send is under way
+    SENDING = "sending"  # queued or claimed, the send is under way (or Meta's word on it is awaited)
     RETRYING = "retrying"  # Meta refused it for now; it will be sent again
     ACCEPTED = "accepted"  # Meta took it (a wamid), no status yet
     SENT = "sent"
@@ -107,10 +107,12 @@ def entry_id(key: str) -> str:
 
 
 def delivery_state(claim_state: str | None, status: str | None) -> DeliveryState:
-    """Our own record of the send (``sending``, ``released``, ``accepted``, ``failed``) and Meta's latest status.
+    """Our own record of the send (``queued``, ``sending``, ``uncertain``, ``released``, ``accepted``,
+    ``failed``) and Meta's latest status.
 
-    A status from Meta wins once it says more than "accepted": a send recorded as failed because its answer was
-    lost may still turn out delivered.
+    A status from Meta wins once it says more than "accepted": a send whose answer was lost may still turn out
+    delivered. Queued (saved, the send follows) and uncertain (sent, Meta's word awaited) read as "sending":
+    to the officer both are a message on its way.
     """
     if status in {"sent", "delivered", "read", "played", "failed"}:
         return DeliveryState(status)

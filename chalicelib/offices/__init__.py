@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -132,6 +133,11 @@ def office(code: str) -> Office:
         return offices()[code]
     except KeyError:
         raise UnknownOffice(code) from None
+
+
+def office_zone(code: str) -> ZoneInfo:
+    """The time zone of the office with ``code``: wherever one of its local days or hours is meant."""
+    return ZoneInfo(office(code).timezone)
 
 
 def office_numbers(configured: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.files import PDF, FileProblem, RefusedFile, check_image, pdf_envelope, sniff
+from chalicelib.domain.photo_metadata import DamagedImage, strip_location
 
 MAX_PDF_PAGES = 500
 MAX_PDF_OBJECTS = 200_000
@@ -40,7 +41,8 @@ _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 @dataclass(frozen=True, slots=True)
 class InspectedFile:
-    """What a file is (``content_type``, sniffed and verified) and the bytes to keep (up to its format's end)."""
+    """What a file is (``content_type``, sniffed and verified) and the bytes to keep: up to its format's end and,
+    for an image, without EXIF, XMP, IPTC or text metadata (the orientation stays)."""
 
     content_type: str
     body: bytes
@@ -57,7 +59,11 @@ def inspect_file(body: bytes, declared: str) -> InspectedFile:
         kept = pdf_envelope(body)
         check_pdf(kept)
         return InspectedFile(real, kept)
-    return InspectedFile(real, check_image(body, real))
+    try:
+        # Stripped after the walk, so that only a file the walk accepted is rewritten.
+        return InspectedFile(real, strip_location(check_image(body, real), real))
+    except DamagedImage as damaged:
+        raise RefusedFile(FileProblem.MALFORMED, str(damaged)) from None
 
 
 def check_pdf(body: bytes) -> None:

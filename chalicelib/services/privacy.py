@@ -36,7 +36,9 @@ class Retention:
     quarantine_days: int = 30  # QUARANTINE_RETENTION_DAYS: webhook items that could not be used
     upload_link_seconds: int = 24 * 60 * 60  # UPLOAD_LINK_SECONDS: how long a secure upload link works
     upload_link_kept_days: int = 30  # a link's record, after it expires (the upload links' store)
-    # Cases, their documents and the applicant's profile have no automatic deletion yet: the notice says so.
+    document_days: int = 30  # DOCUMENT_RETENTION_DAYS: documents, after their case closes
+    case_days: int = 180  # CASE_RETENTION_DAYS: the case's personal fields, thread and records, after it closes
+    applicant_days: int = 30  # APPLICANT_RETENTION_DAYS: an applicant without an open case, after their last message
 
     @property
     def message_days(self) -> int:
@@ -53,7 +55,9 @@ class Retention:
             "quarantine_days": self.quarantine_days,
             "upload_link_hours": self.upload_link_hours,
             "upload_link_kept_days": self.upload_link_kept_days,
-            "case_days": None,  # not deleted automatically yet
+            "case_days": self.case_days,
+            "document_days": self.document_days,
+            "applicant_days": self.applicant_days,
         }
 
 
@@ -98,7 +102,16 @@ def _retention_lines(context: PrivacyContext, language: str, contact: str) -> li
         ),
         translate("privacy.retention.quarantine", language, days=str(kept.quarantine_days)),
     ]
-    lines.append(translate("privacy.retention.case", language, contact=contact))
+    lines.append(
+        translate(
+            "privacy.retention.case",
+            language,
+            document_days=str(kept.document_days),
+            case_days=str(kept.case_days),
+            applicant_days=str(kept.applicant_days),
+            contact=contact,
+        )
+    )
     lines.append(translate("privacy.retention.meta", language))
     return lines
 
@@ -175,6 +188,8 @@ def short_notice(office: Office, context: PrivacyContext, language: str) -> str:
         language,
         controller=_controller(office, language),
         days=str(context.retention.message_days),
+        document_days=str(context.retention.document_days),
+        case_days=str(context.retention.case_days),
         contact=_contact(office, language),
         garante=GARANTE["name"],
         website=GARANTE["website"],

@@ -113,6 +113,38 @@ def stop_local_system(system: LocalSystem, timeout: float = 15.0) -> int | None:
     return status
 
 
+def inbound_states(system: LocalSystem, wamid: str) -> list[str]:
+    """The state of each inbound row the local system's moto holds for ``wamid`` (a Scan: a test, not app code)."""
+    import boto3
+
+    from devtools.local_aws import load_template, resolve
+
+    dynamodb = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=system.aws,
+        region_name="eu-south-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        aws_session_token=None,
+    )
+    table = resolve(load_template()).environment["INBOUND_TABLE"]
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table, FilterExpression="wamid = :w", ExpressionAttributeValues={":w": {"S": wamid}}
+    )
+    return [item["state"]["S"] for page in pages for item in page["Items"]]
+
+
+def wait_until_processed(system: LocalSystem, wamid: str, timeout: float = 20.0) -> None:
+    """Until the message is stored once and marked processed: every reply of its turn has then been sent.
+
+    The durable record that a turn is over, where a pause would only guess that no further reply is coming.
+    """
+    deadline = time.monotonic() + timeout
+    while (states := inbound_states(system, wamid)) != ["processed"]:
+        assert time.monotonic() < deadline, f"{wamid}: {states} after {timeout} s\n{system.output_tail()}"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless (never a downloaded browser); skipped or failed like the public page test."""

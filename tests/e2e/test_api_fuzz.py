@@ -13,8 +13,10 @@ Schemathesis and Hypothesis are imported here only: their pytest plugins are swi
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -250,3 +252,109 @@ def test_the_api_keeps_its_contract_under_fuzzing(
     explicit, sent = _fuzz(operation, real, authorization, local_system.api)
     # Hypothesis stops early once it has tried everything: only for an operation without any input.
     assert explicit >= 1 and sent >= explicit + (POSITIVE_EXAMPLES if _has_inputs(operation) else 0)
+
+
+# --- issue 16: extreme values and unknown offices are the caller's errors (4xx), never the server's (5xx) -----------
+
+# Dates and instants at and past datetime's limits (converting year 1 at +14:00, or 9999 at -14:00, overflows),
+# numbers no date is, and calendar nonsense; offices this deployment does not serve.
+EXTREME_VALUES = (
+    "0001-01-01T00:00+14:00",
+    "9999-12-31T23:59-14:00",
+    "9999-12-31T23:59:59.999999",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "2026-06-01T24:00",
+    "2026-06-01T00:00+24:00",
+    "NaN",
+    "-Infinity",
+    "1e999",
+    "9" * 40,
+    "-1",
+    "ZZ",
+)
+UNKNOWN_OFFICES = ("ZZ", "RM", "an", "A" * 40)
+
+
+def _answered_as_the_callers_error(response: requests.Response) -> str | None:
+    """None when the answer is a success, or a 4xx in the error shape; else what is wrong with it. (Meta's webhook
+    verification answers its refusal in plain text, as Meta expects.)"""
+    if response.status_code < 400:
+        return None
+    if response.status_code >= 500:
+        return f"{response.status_code}: {response.text[:200]}"
+    if urlsplit(response.url).path == "/webhook":
+        return None
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return f"{response.status_code} without the error shape: {response.text[:200]}"
+    if not isinstance(error.get("code"), str) or not isinstance(error.get("message"), str):
+        return f"{response.status_code} with a malformed error: {error}"
+    return None
+
+
+def test_extreme_dates_and_unknown_offices_are_4xx_in_the_error_shape(local_system: LocalSystem) -> None:
+    api = local_system.api
+    headers = {"Authorization": bearer(local_system, "supervisor")}
+    case = Fixtures(local_system, headers["Authorization"]).case()
+    wrong = []
+    for label, method, path, options, expected in _extreme_requests(api, case["id"], headers):
+        response = _session().request(method, f"{api}{path}", timeout=30, **options)
+        problem = _answered_as_the_callers_error(response)
+        if problem is None and expected and response.status_code not in expected:
+            problem = f"{response.status_code}, not {expected}: {response.text[:200]}"
+        if problem:
+            wrong.append(f"{method} {path} {label}: {problem}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _extreme_requests(
+    api: str, case_id: str, headers: dict[str, str]
+) -> list[tuple[str, str, str, dict[str, Any], tuple[int, ...]]]:
+    """``(label, method, path, request options, the statuses expected or () for any 2xx/4xx)``: every query
+    parameter of every documented GET and every date field of a body with each extreme value, the public pages
+    with unknown offices, and officers' routes with tokens of unknown offices."""
+    requests_: list[tuple[str, str, str, dict[str, Any], tuple[int, ...]]] = []
+    for value in EXTREME_VALUES:
+        for path, name in _query_parameters():
+            requests_.append((f"{name}={value}", "GET", path, {"params": {name: value}, "headers": headers}, ()))
+        for method, path, body in (
+            ("POST", "/api/cases", {**_CASE, "permit_expiry": value}),
+            ("POST", f"/api/cases/{case_id}/appointment", {"at": value}),
+            ("PUT", "/api/calendar", {"closed_dates": [value]}),
+            ("PUT", "/api/calendar", {"blocked": [{"starts": value, "ends": value, "reason": "fuzz"}]}),
+        ):
+            requests_.append((json.dumps(body), method, path, {"json": body, "headers": headers}, ()))
+    for office in UNKNOWN_OFFICES:
+        for path in ("/info", "/info/waiting-times", "/info/privacy"):
+            requests_.append((f"office={office}", "GET", path, {"params": {"office": office}}, (404,)))
+        for role in ("officer", "supervisor"):
+            token = mint_id_token(signing_key(), issuer=issuer_for(api), office=office, role=role, username="x")
+            auth = {"headers": {"Authorization": f"Bearer {token}"}}
+            for path in ("/api/cases", "/api/inbox", "/api/reminders", "/api/audit", "/api/calendar", "/api/officers"):
+                requests_.append((f"as {role} of {office}", "GET", path, auth, (401, 403)))
+    return requests_
+
+
+def _query_parameters() -> list[tuple[str, str]]:
+    """``(path, name)`` of every query parameter of every documented GET without path parameters."""
+    document = openapi_document()
+    shared = document["components"]["parameters"]
+    found = []
+    for path, item in document["paths"].items():
+        if "{" in path or "get" not in item:
+            continue
+        for parameter in item["get"].get("parameters", []):
+            resolved = shared[parameter["$ref"].rsplit("/", 1)[1]] if "$ref" in parameter else parameter
+            if resolved["in"] == "query":
+                found.append((path, resolved["name"]))
+    return found
+
+
+_CASE = {
+    "procedure": "rinnovo",
+    "permit_type": "studio",
+    "applicant": {"phone": PHONE, "name": "Fuzz Test", "language": "it"},
+}

@@ -14,7 +14,7 @@ import requests
 from chalicelib.i18n import translate
 from devtools import local_auth
 from tests import documents
-from tests.e2e.conftest import LocalSystem
+from tests.e2e.conftest import LocalSystem, wait_until_processed
 
 pytestmark = pytest.mark.e2e
 JPEG = documents.jpeg(scan=b"\x3f" * 300)  # real files: they are parsed and walked (issue 15)
@@ -37,31 +37,30 @@ def _messages(system: LocalSystem, digits: str) -> list[dict[str, Any]]:
 
 
 def _wait(system: LocalSystem, digits: str, seen: int, expect: int = 1) -> list[dict[str, Any]]:
-    """The messages after the first ``seen`` ones, once at least ``expect`` arrived (and a beat for stragglers)."""
+    """The messages after the first ``seen`` ones, once at least ``expect`` arrived.
+
+    For what an officer's request sends: it is sent before the request answers, so nothing of it comes later.
+    """
     deadline = time.monotonic() + 20
     while len(_messages(system, digits)) < seen + expect:
         assert time.monotonic() < deadline, f"no reply:\n{system.output_tail()}"
         time.sleep(0.2)
-    time.sleep(0.3)
     return _messages(system, digits)[seen:]
 
 
-def _settled(system: LocalSystem, digits: str, seen: int) -> list[dict[str, Any]]:
-    """The messages after the first ``seen``, once at least one arrived and no more came for a second."""
-    _wait(system, digits, seen)
-    count, quiet_since = -1, time.monotonic()
-    while time.monotonic() - quiet_since < 1.0:
-        now = len(_messages(system, digits))
-        if now != count:
-            count, quiet_since = now, time.monotonic()
-        time.sleep(0.1)
+def _turn(system: LocalSystem, digits: str, seen: int, wamid: str) -> list[dict[str, Any]]:
+    """The messages after the first ``seen`` ones, once the applicant's message ``wamid`` is processed: its
+    turn's replies are all sent by then (a durable record, not a pause for stragglers)."""
+    wait_until_processed(system, wamid)
     return _messages(system, digits)[seen:]
 
 
-def _phone(system: LocalSystem, phone: str, **message: Any) -> None:
+def _phone(system: LocalSystem, phone: str, **message: Any) -> str:
+    """Send as the applicant; the message's wamid."""
     answer = requests.post(f"{system.simulator}/_simulator/inbound", json={"from": phone, **message}, timeout=10)
     answer.raise_for_status()
     assert answer.json()["webhook_status"] == 200
+    return str(answer.json()["wamid"])
 
 
 def _text_of(message: dict[str, Any]) -> str:
@@ -93,33 +92,33 @@ def test_an_applicant_sends_a_photo_and_a_pdf_and_hears_of_a_rejection(
     case = registered.json()["case"]
     seen = len(_wait(system, digits, 0))  # the opening template
 
-    _phone(system, phone, text="مرحبا" if language == "ar" else "Buongiorno")
-    [menu] = _wait(system, digits, seen)
+    sent = _phone(system, phone, text="مرحبا" if language == "ar" else "Buongiorno")
+    [menu] = _turn(system, digits, seen, sent)
     seen += 1
     rows = menu["body"]["interactive"]["action"]["sections"][0]["rows"]
     assert rows[0]["id"] == f"lang.{language}"
 
-    _phone(system, phone, list_reply={"id": f"lang.{language}", "title": rows[0]["title"]})
-    [status] = _wait(system, digits, seen)
+    sent = _phone(system, phone, list_reply={"id": f"lang.{language}", "title": rows[0]["title"]})
+    [status] = _turn(system, digits, seen, sent)
     seen += 1
     assert case["id"] in _text_of(status)
     assert translate(f"status.{case['status']}", language) in _text_of(status)
 
-    _phone(
+    sent = _phone(
         system, phone, file={"base64": base64.b64encode(JPEG).decode(), "mime_type": "image/jpeg", "filename": "p.jpg"}
     )
-    [which] = _wait(system, digits, seen)
+    [which] = _turn(system, digits, seen, sent)
     seen += 1
     first_row = which["body"]["interactive"]["action"]["sections"][0]["rows"][0]
-    _phone(system, phone, list_reply={"id": first_row["id"], "title": first_row["title"]})
-    [received] = _wait(system, digits, seen)
+    sent = _phone(system, phone, list_reply={"id": first_row["id"], "title": first_row["title"]})
+    [received] = _turn(system, digits, seen, sent)
     seen += 1
     photo_item = first_row["id"].removeprefix("item.")
     assert translate(f"document.{photo_item}.title", language) in _text_of(received)
 
     pdf_item = next(m["items"][0] for m in case["missing"] if m["items"][0] != photo_item)
     caption = translate(f"document.{pdf_item}.title", language)
-    _phone(
+    sent = _phone(
         system,
         phone,
         file={
@@ -129,7 +128,7 @@ def test_an_applicant_sends_a_photo_and_a_pdf_and_hears_of_a_rejection(
             "caption": caption,
         },
     )
-    [received_pdf] = _wait(system, digits, seen)
+    [received_pdf] = _turn(system, digits, seen, sent)
     seen += 1
     assert caption in _text_of(received_pdf)
 
@@ -164,9 +163,10 @@ def test_a_stranger_never_sees_someone_elses_case(local_system: LocalSystem) -> 
         },
         timeout=10,
     ).raise_for_status()
-    _phone(system, f"+{stranger}", text="status")
-    first_turn = len(_settled(system, stranger, 0))  # the language menu, then the answer to "status"
-    _phone(system, f"+{stranger}", list_reply={"id": "lang.en", "title": "English"})
-    replies = _settled(system, stranger, first_turn)
+    sent = _phone(system, f"+{stranger}", text="status")
+    first_turn = len(_turn(system, stranger, 0, sent))  # the language menu, then the answer to "status"
+    sent = _phone(system, f"+{stranger}", list_reply={"id": "lang.en", "title": "English"})
+    replies = _turn(system, stranger, first_turn, sent)
+    assert replies
     assert all(owner.lstrip("+") not in str(m["body"]) and "AN-" not in _text_of(m) for m in replies)
     assert translate("conv.unknown.intro", "en") in " ".join(_text_of(m) for m in replies)

@@ -242,6 +242,28 @@ def test_listing_filters_and_pages_with_an_opaque_cursor(api: Api) -> None:
     assert api.call("get", "/api/cases?status=lost")[0] == 422
 
 
+def test_a_filter_that_reads_its_budget_answers_a_short_page_and_a_cursor_that_leads_to_every_match(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``missing=`` reads at most a budget of cases per request (here 3): a page may hold fewer than ``limit`` cases,
+    even none, and still give a cursor; followed to the end, it gives every match once."""
+    from chalicelib.adapters.dynamo.cases import DynamoCaseRepository
+
+    monkeypatch.setattr(DynamoCaseRepository, "read_budget", 3)
+    matching = [_register(api, permit_type="lavoro_subordinato")["id"] for _ in range(2)]
+    for _ in range(5):
+        _register(api)  # newer, so read first: a study permit needs no UniLav
+
+    status, page = api.call("get", "/api/cases?missing=unilav&limit=10")
+    assert (status, page["cases"]) == (200, []) and page["next_cursor"]  # 3 read, none matched
+    found = []
+    while page["next_cursor"]:
+        status, page = api.call("get", f"/api/cases?missing=unilav&limit=10&cursor={page['next_cursor']}")
+        assert status == 200 and len(page["cases"]) <= 3
+        found += [c["id"] for c in page["cases"]]
+    assert found == matching[::-1]  # the latest change first, each once
+
+
 def test_a_boolean_query_parameter_takes_true_false_1_0_in_any_case_and_nothing_else(api: Api) -> None:
     """``unanswered`` reads true/1 and false/0 (any case); another value is 422 invalid_input, never a silent false."""
     cid = _register(api)["id"]  # nobody wrote: not unanswered

@@ -381,6 +381,11 @@ def _marked_without_a_visit(api: Api) -> Any:
     return api.call("patch", f"/api/cases/{api.case()['id']}/appointment", {"attended": True})
 
 
+def _erasure_decided_without_a_request(api: Api) -> Any:
+    body = {"decision": "confirm"}
+    return api.call("post", f"/api/cases/{api.case()['id']}/erasure-request", body, token=_supervisor(api))
+
+
 def _text_outside_the_window(api: Api) -> Any:
     return api.call("post", f"/api/cases/{api.case()['id']}/messages", {"text": "Buongiorno"})
 
@@ -463,6 +468,7 @@ SCENARIOS: list[tuple[Callable[..., Any], int, str]] = [
     (_booked_too_soon, 409, "checklist_incomplete"),
     (_text_outside_the_window, 409, "window_closed"),
     (_marked_without_a_visit, 409, "no_appointment"),
+    (_erasure_decided_without_a_request, 409, "no_erasure_request"),
     (_booked_in_the_past, 422, "in_the_past"),
     (_booked_before_opening, 422, "outside_counter_hours"),
     (_booked_on_a_closing_day, 422, "closing_day"),

@@ -109,4 +109,5 @@ def test_privacy_as_the_very_first_message_gets_the_menu_and_the_notice(client: 
 
 
 def _blank() -> dict[str, str]:
-    return {name: "" for name in ("controller", "days", "contact", "garante", "website", "url")}
+    names = ("controller", "days", "document_days", "case_days", "contact", "garante", "website", "url")
+    return dict.fromkeys(names, "")

@@ -164,7 +164,7 @@ def test_a_rejected_document_is_reminded(api: Api, gateway: FakeGateway) -> None
 
 def test_quiet_hours_defer_to_eight_in_rome(api: Api, gateway: FakeGateway) -> None:
     case = _requested(api, permit_expiry=None)
-    assert handlers.sweep_reminders(_local(3, 21)) == {"due": 0, "queued": 0, "quiet": 1}
+    assert handlers.sweep_reminders(_local(3, 21)) == {"due": 0, "queued": 0, "quiet": 1, "more_due": 0}
     handlers.sweep_reminders(_local(3, 19, 59))
     [record] = _drain()
     job = json.loads(record.body)

@@ -15,6 +15,7 @@ from chalicelib.adapters.dynamo.audit import AuditWriteConflict, DynamoAuditLog,
 from chalicelib.adapters.dynamo.models import AuditModel, bind_models
 from chalicelib.auth import Officer, Role
 from chalicelib.domain.audit import AuditAction, AuditEntry
+from chalicelib.domain.retention import DAY_MS, RetentionPolicy
 from chalicelib.services.audit import AuditQuery, InvalidAuditQuery, read_audit_log
 from chalicelib.services.pagination import InvalidCursor
 from chalicelib.settings import ConfigurationError, get_settings
@@ -122,6 +123,18 @@ def test_an_entry_is_never_overwritten(audit_log: DynamoAuditLog) -> None:
     forged = AuditModel("AN", entry_id(T0, "same"), at_ms=T0, actor="x", actor_role="officer", action="case.view")
     with pytest.raises(PutError):
         forged.save(condition=AuditModel.entry_id.does_not_exist())
+
+
+def test_an_entry_ends_after_the_audit_retention(audit_log: DynamoAuditLog) -> None:
+    DynamoAuditLog(lambda: SECRET, retention=RetentionPolicy(audit_days=10)).append(_entry(T0))
+    [item] = AuditModel.query("AN")
+    assert item.expires_at is not None and int(item.expires_at.timestamp() * 1000) == T0 + 10 * DAY_MS
+    audit_log.append(_entry(T0 + 1))  # by default, two years
+    # TTL keeps whole seconds.
+    assert {int(i.expires_at.timestamp()) - int(i.at_ms) // 1000 for i in AuditModel.query("AN")} == {
+        10 * DAY_MS // 1000,
+        730 * DAY_MS // 1000,
+    }
 
 
 def test_a_supervisor_reads_their_office_and_the_reading_is_audited(audit_log: DynamoAuditLog) -> None:
@@ -242,10 +255,11 @@ def test_only_the_api_reads_the_api_secret() -> None:
     assert variables["AUDIT_TABLE"] == {"Ref": "AuditTable"} and variables["API_SECRET_ID"] == {"Ref": "ApiSecret"}
 
 
-def test_the_audit_table_keeps_records_for_good() -> None:
+def test_the_audit_table_survives_the_stack_and_entries_end_by_ttl_only() -> None:
     table = load_template()["Resources"]["AuditTable"]
     assert table["DeletionPolicy"] == "Retain" and table["Properties"]["DeletionProtectionEnabled"] is True
-    assert "TimeToLiveSpecification" not in table["Properties"]
+    # Entries end after their retention (two years by default), by DynamoDB's TTL: no role may delete one.
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
 def test_entry_ids_sort_by_time_whatever_the_suffix() -> None:

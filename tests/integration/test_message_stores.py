@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,9 +10,10 @@ import pytest
 from chalicelib.adapters.dynamo.applicants import DynamoApplicantStore
 from chalicelib.adapters.dynamo.messages import DynamoInboundStore, DynamoOutboundStore
 from chalicelib.adapters.dynamo.models import ApplicantModel, InboundModel, OutboundModel, bind_models
+from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.outbound import OutboundMessage, Text
-from chalicelib.services.messages.ports import ClaimOutcome, StatusOutcome
+from chalicelib.services.messages.ports import Claim, ClaimOutcome, Lease, OutboxEntry, StatusOutcome
 from chalicelib.services.messages.rendering import Rendered
 from chalicelib.settings import get_settings
 from chalicelib.whatsapp.updates import parse_webhook
@@ -69,18 +71,96 @@ def _outbound(outbound_id: str = "ack.wamid.1") -> OutboundMessage:
     return OutboundMessage(outbound_id, _message().applicant, Text("Ricevuto"), reply_to="wamid.1")
 
 
+LEASE = Lease(NOW + 90_000, NOW + 600_000)
+
+
+def _claim(store: DynamoOutboundStore, message: OutboundMessage, now: int = NOW) -> Claim:
+    return store.claim(message, now, Rendered("hello"), Lease(now + 90_000, now + 600_000))
+
+
 def test_only_one_caller_can_claim_a_send_until_it_is_released() -> None:
     store = DynamoOutboundStore(retention_days=30)
     message = _outbound()
-    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.CLAIMED
-    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.ALREADY_HANDLED
+    assert _claim(store, message).outcome is ClaimOutcome.CLAIMED
+    assert _claim(store, message) == Claim(ClaimOutcome.IN_FLIGHT, retry_at_ms=NOW + 600_000)  # a live lease
     store.release(message.outbound_id, 131000, NOW)
-    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.CLAIMED
+    assert _claim(store, message).outcome is ClaimOutcome.CLAIMED
     store.record_accepted(message.outbound_id, "wamid.out.1", NOW)
-    assert store.claim(message, NOW, Rendered("hello")) is ClaimOutcome.ALREADY_HANDLED
+    assert _claim(store, message) == Claim(ClaimOutcome.ALREADY_HANDLED, wamid="wamid.out.1")
     item = OutboundModel.get(message.outbound_id)
     assert (item.state, item.wamid, item.status) == ("accepted", "wamid.out.1", "accepted")
     assert item.content["body"] == "Ricevuto"
+    assert (item.attempts, item.unsent_shard) == (2, None)  # sent: out of the outbox
+
+
+def test_a_dead_workers_claim_is_taken_again_only_past_its_reconcile_time_and_without_a_wamid() -> None:
+    store = DynamoOutboundStore(retention_days=30)
+    message, other = _outbound(), _outbound("ack.wamid.2")
+    _claim(store, message)  # the worker dies here: no answer, no record of one
+    _claim(store, other)
+    store.apply_status(StatusUpdate("wamid.out.2", DeliveryStatus.SENT, 1764100100, "ack.wamid.2"), NOW + 5_000)
+
+    assert _claim(store, message, NOW + 100_000).outcome is ClaimOutcome.IN_FLIGHT  # lease over, Meta may answer
+    assert _claim(store, message, NOW + 600_000).outcome is ClaimOutcome.CLAIMED  # no wamid by then: send again
+    # The other one reached Meta (its status gave the wamid): sent, never again, whatever the time.
+    assert _claim(store, other, NOW + 3_600_000) == Claim(ClaimOutcome.ALREADY_HANDLED, wamid="wamid.out.2")
+
+
+def test_a_send_in_doubt_waits_for_metas_status_until_its_reconcile_time() -> None:
+    store = DynamoOutboundStore(retention_days=30)
+    message = _outbound()
+    _claim(store, message)
+    store.record_uncertain(message.outbound_id, NOW + 10_000, NOW + 600_000)
+
+    assert _claim(store, message, NOW + 599_999) == Claim(ClaimOutcome.IN_FLIGHT, retry_at_ms=NOW + 600_000)
+    assert [u.message.outbound_id for u in store.unsent(NOW + 599_999, 10)] == []
+    assert [u.message.outbound_id for u in store.unsent(NOW + 600_000, 10)] == [message.outbound_id]
+    assert _claim(store, message, NOW + 600_000).outcome is ClaimOutcome.CLAIMED
+
+
+def test_a_message_failed_for_good_is_never_claimed_again_and_leaves_the_outbox() -> None:
+    store = DynamoOutboundStore(retention_days=30)
+    message = _outbound()
+    _claim(store, message)
+    store.record_failed(message.outbound_id, 131026, "Undeliverable", NOW)
+    assert _claim(store, message, NOW + 3_600_000).outcome is ClaimOutcome.ALREADY_FAILED
+    assert store.unsent(NOW + 3_600_000, 10) == []
+
+
+def test_the_outbox_keeps_what_is_needed_to_send_again_without_the_upload_token() -> None:
+    from chalicelib.adapters.dynamo.messages import outbox_item
+    from chalicelib.domain.actors import Actor, ActorKind
+    from chalicelib.domain.outbound import Template
+    from chalicelib.domain.upload_links import HIDDEN_TOKEN, LinkPurpose
+
+    token = "T" * 43
+    officer = Actor(ActorKind.OFFICER, "sub-1", "rossi", "Maria Rossi")
+    message = OutboundMessage(
+        "case.AN-1.v3.request",
+        _message().applicant,
+        Template("sportello_documenti", "it", ("AN-1", "passaporto"), token),
+        purpose="sportello_documenti",
+        case_id="AN-1",
+        author=officer,
+        office="MC",
+        link=LinkPurpose.DOCUMENTS_REQUEST,
+    )
+    entry = OutboxEntry(message, Rendered("Documenti"), NOW, NOW + 90_000)
+    outbox_item(entry, 30).save()
+    store = DynamoOutboundStore(retention_days=30)
+
+    assert store.unsent(NOW + 89_999, 10) == []  # the request that queued it tries first
+    [unsent] = store.unsent(NOW + 90_000, 10)
+
+    hidden = replace(message.content, url_button_parameter=HIDDEN_TOKEN)  # type: ignore[arg-type]
+    # Sent to the identifier it is keyed by (the number; the user id too only when there is no number).
+    recipient = ApplicantRef.from_key(message.recipient.key)
+    assert unsent.message == replace(message, content=hidden, recipient=recipient)
+    assert token not in str(OutboundModel.get(message.outbound_id).attribute_values)
+    thread_key = OutboundModel.get(message.outbound_id).thread_key
+    assert store.claim(unsent.message, NOW + 200_000, Rendered("x"), LEASE).outcome is ClaimOutcome.CLAIMED
+    item = OutboundModel.get(message.outbound_id)
+    assert (item.thread_key, item.rendered, item.state) == (thread_key, "Documenti", "sending")  # its place kept
 
 
 def _status(status: DeliveryStatus, outbound_id: str | None = "ack.wamid.1", code: int | None = None) -> StatusUpdate:
@@ -92,7 +172,7 @@ def _status(status: DeliveryStatus, outbound_id: str | None = "ack.wamid.1", cod
 
 def test_statuses_never_move_backwards_and_duplicates_change_nothing() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW, Rendered("hello"))
+    store.claim(_outbound(), NOW, Rendered("hello"), LEASE)
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
 
     outcomes = [
@@ -108,7 +188,7 @@ def test_statuses_never_move_backwards_and_duplicates_change_nothing() -> None:
 
 def test_a_status_that_beats_the_send_response_is_kept() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW, Rendered("hello"))
+    store.claim(_outbound(), NOW, Rendered("hello"), LEASE)
     assert store.apply_status(_status(DeliveryStatus.DELIVERED), NOW) is StatusOutcome.APPLIED
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     item = OutboundModel.get("ack.wamid.1")
@@ -117,7 +197,7 @@ def test_a_status_that_beats_the_send_response_is_kept() -> None:
 
 def test_a_failed_status_keeps_metas_error_code() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW, Rendered("hello"))
+    store.claim(_outbound(), NOW, Rendered("hello"), LEASE)
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     store.apply_status(_status(DeliveryStatus.FAILED, code=131047), NOW)
     item = OutboundModel.get("ack.wamid.1")
@@ -126,7 +206,7 @@ def test_a_failed_status_keeps_metas_error_code() -> None:
 
 def test_a_status_without_callback_data_is_matched_by_wamid_or_reported_unknown() -> None:
     store = DynamoOutboundStore(retention_days=30)
-    store.claim(_outbound(), NOW, Rendered("hello"))
+    store.claim(_outbound(), NOW, Rendered("hello"), LEASE)
     store.record_accepted("ack.wamid.1", "wamid.out.1", NOW)
     assert store.apply_status(_status(DeliveryStatus.SENT, outbound_id=None), NOW) is StatusOutcome.APPLIED
     orphan = StatusUpdate("wamid.nobody", DeliveryStatus.SENT, 1, None)

@@ -11,11 +11,12 @@ from chalicelib.domain.actors import Actor, ActorKind
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.inbound import InboundMessage, MessageType
 from chalicelib.domain.outbound import OutboundMessage, Text
-from chalicelib.services.messages.ports import InboundFiling
+from chalicelib.services.messages.ports import InboundFiling, Lease
 from chalicelib.services.messages.rendering import render
 from chalicelib.settings import get_settings
 
 NOW = 1_764_100_000_000
+LEASE = Lease(NOW + 90_000, NOW + 600_000)
 APPLICANT = ApplicantRef(wa_id="393331234567")
 OFFICER = Actor(ActorKind.OFFICER, "sub-1", "an.officer", "Giulia Bianchi")
 
@@ -39,7 +40,9 @@ def _write(stores: tuple[DynamoInboundStore, DynamoOutboundStore, DynamoThreadSt
         inbound.add(message, at)
         inbound.file_under_case(message, case_id, InboundFiling())
         reply = OutboundMessage(f"out.{case_id}.{n}", APPLICANT, Text(f"out {n}"), case_id=case_id, author=OFFICER)
-        outbound.claim(reply, at + (n % 2), render(reply.content))  # n = 0, 2: the same millisecond as the question
+        outbound.claim(
+            reply, at + (n % 2), render(reply.content), LEASE
+        )  # n = 0, 2: the same millisecond as the question
         texts += [f"in {n}", f"out {n}"]
     return texts
 
@@ -73,5 +76,5 @@ def test_filing_the_same_message_twice_keeps_one_entry_and_an_unfiled_message_is
     inbound.add(message, NOW)
     inbound.file_under_case(message, "AN-CCCC4444", InboundFiling())
     inbound.file_under_case(message, "AN-CCCC4444", InboundFiling())
-    outbound.claim(OutboundMessage("info.1", APPLICANT, Text("menu")), NOW, render(Text("menu")))  # no case
+    outbound.claim(OutboundMessage("info.1", APPLICANT, Text("menu")), NOW, render(Text("menu")), LEASE)  # no case
     assert [e.text for e in thread.page("AN-CCCC4444", None, 10).entries] == ["hi"]

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.domain.files import FileProblem, RefusedFile, content_disposition, safe_display_name
 from chalicelib.services.inspection import inspect_file
 from tests.documents import chunk, jpeg, pdf, png, segment
-from tests.unit.test_photo_metadata import _jpeg
+from tests.unit.test_photo_metadata import ICC, JFIF, MPF, XMP, _app1, _exif, _jpeg, _latitude, _minimal_exif
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 # What the upload page's script builds from photos (functions/upload.js): one page, one JPEG image.
@@ -24,7 +24,7 @@ PAGE = "q 595 0 0 842 0 0 cm /Im0 Do Q"
         (jpeg(), JPEG),
         (_jpeg(), JPEG),  # the photo-metadata tests' 8x8 baseline JPEG
         (png(), PNG),
-        (png(chunk(b"tEXt", b"Comment\x00scanned"), width=9, height=5), PNG),
+        (png(chunk(b"pHYs", bytes(9)), width=9, height=5), PNG),
         (
             pdf(
                 "",
@@ -37,7 +37,7 @@ PAGE = "q 595 0 0 842 0 0 cm /Im0 Do Q"
             PDF,
         ),
     ],
-    ids=["pdf", "pdf_1_4_padded", "jpeg", "jpeg_photo_metadata", "png", "png_with_text", "pdf_with_image"],
+    ids=["pdf", "pdf_1_4_padded", "jpeg", "jpeg_photo_metadata", "png", "png_with_physical_size", "pdf_with_image"],
 )
 def test_real_files_pass_as_they_are(body: bytes, declared: str) -> None:
     assert inspect_file(body, declared).body == body
@@ -115,6 +115,21 @@ def test_png_data_must_inflate_to_exactly_its_scanlines(rows: bytes) -> None:
     assert inspect_file(_png_with_rows(bytes(14)), PNG)
     with pytest.raises(RefusedFile, match="malformed"):
         inspect_file(_png_with_rows(rows), PNG)
+
+
+def test_every_image_that_passes_loses_its_location_metadata_and_what_follows_its_end() -> None:
+    # One place strips for every path that stores a file: the upload page, the chat and an officer's attach.
+    depth_map = _jpeg(JFIF, _app1(_exif(b"MM", 1)), XMP)
+    photo = _jpeg(JFIF, _app1(_exif(b"II", 6)), MPF, ICC) + depth_map
+
+    kept = inspect_file(photo, JPEG).body
+
+    assert kept == _jpeg(JFIF, _app1(_minimal_exif(b"II", 6)), ICC)
+    for secret in (_latitude(b"II"), _latitude(b"MM"), b"GPS", b"MPF"):
+        assert secret in photo
+        assert secret not in kept
+    text = chunk(b"tEXt", b"Comment\x00taken at Via Roma 1, Ancona")
+    assert inspect_file(png(text, width=9, height=5), PNG).body == png(width=9, height=5)
 
 
 def test_what_a_phone_appends_after_the_image_is_cut_off() -> None:

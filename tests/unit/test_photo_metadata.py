@@ -110,6 +110,8 @@ def _segment(marker: int, data: bytes) -> bytes:
 JFIF = _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
 JFXX = _segment(0xE0, b"JFXX\x00\x10" + b"\xff\xd8\xff\xd9")
 ICC = _segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + bytes(range(64)))
+# A Multi-Picture index (CIPA DC-007): where the images appended after EOI start.
+MPF = _segment(0xE2, b"MPF\x00MM\x00*\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00")
 COMMENT = _segment(0xFE, b"scanned at the counter")
 OTHER_APP1 = _segment(0xE1, b"FLIR\x00\x01\x02\x03")
 DQT = _segment(0xDB, b"\x00" + b"\x01" * 64)
@@ -269,12 +271,40 @@ def test_without_a_valid_orientation_no_exif_is_written_at_all(exif: bytes) -> N
     assert strip_location(_jpeg(JFIF, _app1(exif), ICC), JPEG) == _jpeg(JFIF, ICC)
 
 
-def test_everything_after_the_first_scan_header_is_copied_verbatim() -> None:
-    # A progressive JPEG has more segments between its scans; the walk stops at the first SOS by design.
+def test_every_scan_and_the_segments_between_scans_are_kept() -> None:
+    # A progressive JPEG has more segments between its scans; stuffed bytes and restart markers are scan data.
     tail = b"\x3f" + DHT_AC + _segment(0xDA, b"\x01\x01\x00\x01\x3f\x00") + b"\x12\xff\x00\x34\xff\xd3" + SCAN
     original = b"\xff\xd8" + JFIF + DQT + SOF0 + DHT_DC + DHT_AC + SOS + tail
 
     assert strip_location(original, JPEG) == original
+
+
+def test_metadata_between_scans_is_dropped_too() -> None:
+    second_scan = _segment(0xDA, b"\x01\x01\x00\x01\x3f\x00") + b"\x12\xff\x00\x34" + SCAN
+    between = b"\xff\xff" + _app1(_exif(b"II")) + XMP + IPTC + MPF
+    original = b"\xff\xd8" + JFIF + DQT + SOF0 + DHT_DC + DHT_AC + SOS + b"\x3f" + between + DHT_AC + second_scan
+
+    cleaned = strip_location(original, JPEG)
+
+    assert cleaned == b"\xff\xd8" + JFIF + _app1(_minimal_exif(b"II", 6)) + IMAGE[: -len(SCAN)] + b"\x3f" + (
+        DHT_AC + second_scan
+    )
+    assert _latitude(b"II") not in cleaned
+    assert b"GPS" not in cleaned
+
+
+def test_nothing_after_the_end_of_image_is_kept() -> None:
+    # What phones append: an MPF index in the first image, then a depth map or gain map with its own EXIF and GPS.
+    appended = _jpeg(JFIF, _app1(_exif(b"MM", 1)), XMP)
+    original = _jpeg(JFIF, _app1(_exif(b"II", 6)), MPF, ICC) + appended + b"\x00\x00\x00\x18ftypmp42"
+
+    cleaned = strip_location(original, JPEG)
+
+    assert cleaned == _jpeg(JFIF, _app1(_minimal_exif(b"II", 6)), ICC)
+    assert cleaned.count(b"\xff\xd8") == 1
+    assert cleaned.endswith(b"\xff\xd9")
+    for secret in (_latitude(b"II"), _latitude(b"MM"), b"GPS", b"MPF", b"ftyp"):
+        assert secret not in cleaned
 
 
 @pytest.mark.parametrize(
@@ -292,14 +322,14 @@ def test_stripping_twice_changes_nothing_more(body: bytes) -> None:
     assert strip_location(once, JPEG) == once
 
 
-def test_every_cut_before_the_scan_data_is_a_damaged_image() -> None:
+def test_every_cut_before_the_end_of_image_is_a_damaged_image() -> None:
+    # Without its EOI nobody can tell where the image ends and what follows it: not kept.
     original = _jpeg(JFIF, _app1(_exif(b"MM")), ICC)
-    scan_data_at = len(original) - len(SCAN)
 
-    for cut in range(scan_data_at):
+    for cut in range(len(original)):
         with pytest.raises(DamagedImage):
             strip_location(original[:cut], JPEG)
-    assert _orientation(strip_location(original[:scan_data_at], JPEG)) == (b"MM", 6)
+    assert _orientation(strip_location(original, JPEG)) == (b"MM", 6)
 
 
 @pytest.mark.parametrize(
@@ -317,6 +347,8 @@ def test_every_cut_before_the_scan_data_is_a_damaged_image() -> None:
         b"\xff\xd8\xff\xe0\x00\x00" + IMAGE,
         b"\xff\xd8\xff\xe1\xff\xff" + IMAGE,
         b"\xff\xd8" + JFIF + b"junk" + IMAGE,
+        b"\xff\xd8" + IMAGE[: -len(SCAN)] + b"\x3f\xff\x00",
+        b"\xff\xd8" + IMAGE[: -len(SCAN)] + b"\x3f\xff\xff",
     ],
     ids=[
         "empty",
@@ -331,6 +363,8 @@ def test_every_cut_before_the_scan_data_is_a_damaged_image() -> None:
         "length-0",
         "overrun",
         "junk-between",
+        "no-eoi",
+        "fill-at-end",
     ],
 )
 def test_what_is_not_a_walkable_jpeg_is_a_damaged_image(body: bytes) -> None:
@@ -463,7 +497,7 @@ _broken_exif_pieces = st.one_of(
     st.binary(max_size=30).map(lambda junk: _app1(b"Exif\x00\x00XX" + junk)),
     st.binary(max_size=11).map(lambda junk: _app1(b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + junk)),
 ).map(lambda raw: (raw, True, None))
-_other_metadata = st.sampled_from([XMP, EXTENDED_XMP, IPTC]).map(lambda raw: (raw, True, None))
+_other_metadata = st.sampled_from([XMP, EXTENDED_XMP, IPTC, MPF]).map(lambda raw: (raw, True, None))
 _kept_pieces = st.one_of(
     st.sampled_from([JFIF, JFXX, ICC, COMMENT, OTHER_APP1, DQT, DHT_DC, b"\xff\xd0", b"\xff\x01", b"\xff\xd8"]),
     st.builds(
@@ -496,9 +530,11 @@ def _expected(pieces: list[Piece]) -> bytes:
 
 
 @PROPERTY
-@given(_pieces())
-def test_generated_jpegs_lose_exactly_their_metadata(pieces: list[Piece]) -> None:
-    original = _jpeg(*(raw for raw, _, _ in pieces))
+@given(
+    _pieces(), st.one_of(st.just(b""), st.binary(max_size=40), _pieces().map(lambda p: _jpeg(*(r for r, _, _ in p))))
+)
+def test_generated_jpegs_lose_exactly_their_metadata(pieces: list[Piece], trailer: bytes) -> None:
+    original = _jpeg(*(raw for raw, _, _ in pieces)) + trailer  # whatever follows EOI goes
 
     cleaned = strip_location(original, JPEG)
 

@@ -111,3 +111,16 @@ def test_a_privacy_block_needs_a_controller() -> None:
     )
     with pytest.raises(ValueError, match="controller"):
         _privacy("XX", {"dpo": "dpo@example.org"})
+
+
+def test_the_notice_states_how_long_documents_cases_and_applicants_are_kept_from_the_settings() -> None:
+    settings = replace(
+        Settings.from_env(), document_retention_days=21, case_retention_days=150, applicant_retention_days=45
+    )
+    changed = notice(office("AN"), privacy_context(settings), "it")
+    assert (changed["retention"]["document_days"], changed["retention"]["case_days"]) == (21, 150)
+    assert changed["retention"]["applicant_days"] == 45
+    line = next(p for p in _paragraphs(changed, "retention") if "21" in p)
+    assert "150" in line and "45" in line and "ancora" not in line  # no longer "not yet deleted"
+    short = short_notice(office("AN"), privacy_context(settings), "it")
+    assert "21" in short and "150" in short

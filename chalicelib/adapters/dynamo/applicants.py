@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
@@ -11,13 +12,22 @@ from chalicelib.adapters.dynamo.models import ApplicantModel
 if TYPE_CHECKING:
     from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.conversation import Conversation, ConversationState
+from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.services.cases.ports import VersionConflict
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
 class DynamoApplicantStore:
-    """One item per applicant key."""
+    """One item per applicant key, forgotten (TTL) ``retention.applicant_days`` after their last message unless a
+    case of theirs is open."""
+
+    def __init__(self, retention: RetentionPolicy | None = None) -> None:
+        self._retention = retention or RetentionPolicy()
 
     def record_inbound(self, applicant: ApplicantRef, profile_name: str | None, sent_at: int, now_ms: int) -> None:
         identity: list[Any] = [ApplicantModel.first_seen_at.set(ApplicantModel.first_seen_at | now_ms)]
@@ -28,14 +38,33 @@ class DynamoApplicantStore:
         if profile_name:
             identity.append(ApplicantModel.profile_name.set(profile_name))
         newer = ApplicantModel.last_inbound_at.does_not_exist() | (ApplicantModel.last_inbound_at < sent_at)
+        latest = [*identity, ApplicantModel.last_inbound_at.set(sent_at)]
+        # The silence counts from the later of the message (Meta's seconds) and now: a late one never shortens it.
+        last_seen_ms = max(sent_at * 1000, now_ms)
+        expiry = ApplicantModel.expires_at.set(_at(self._retention.applicant_until_ms(last_seen_ms)))
+        attempts: tuple[tuple[list[Any], Any], ...] = (
+            ([*latest, expiry], newer & ApplicantModel.held.does_not_exist()),
+            (latest, newer),  # held by an open case: no expiry
+            (identity, None),  # an older message processed late: keep the later last_inbound_at and its expiry
+        )
         item = ApplicantModel(applicant.key)
-        try:
-            item.update(actions=[*identity, ApplicantModel.last_inbound_at.set(sent_at)], condition=newer)
-        except UpdateError as exc:
-            if exc.cause_response_code != CONDITION_FAILED:
-                raise
-            # An older message processed late: refresh the identity, keep the later last_inbound_at.
-            item.update(actions=identity)
+        for actions, condition in attempts:
+            try:
+                item.update(actions=actions, condition=condition)
+                return
+            except UpdateError as exc:
+                if exc.cause_response_code != CONDITION_FAILED:
+                    raise
+
+    def hold(self, applicant_key: str) -> None:
+        ApplicantModel(applicant_key).update(
+            actions=[ApplicantModel.held.set(True), ApplicantModel.expires_at.remove()]
+        )
+
+    def release(self, applicant_key: str, until_ms: int) -> None:
+        ApplicantModel(applicant_key).update(
+            actions=[ApplicantModel.held.remove(), ApplicantModel.expires_at.set(_at(until_ms))]
+        )
 
     def last_inbound_at(self, applicant: ApplicantRef) -> int | None:
         try:

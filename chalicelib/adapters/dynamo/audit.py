@@ -9,12 +9,14 @@ and signed cursors scoped to the office (``audit:<office>``).
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.dynamo.models import AuditModel
 from chalicelib.domain.audit import AuditAction, AuditEntry
+from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.services.audit import AuditPage
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 
@@ -42,9 +44,15 @@ def _random_suffix() -> str:
 class DynamoAuditLog:
     """:class:`~chalicelib.services.audit.AuditLog` on the audit table."""
 
-    def __init__(self, cursor_secret: Callable[[], bytes], suffix: Callable[[], str] = _random_suffix) -> None:
+    def __init__(
+        self,
+        cursor_secret: Callable[[], bytes],
+        suffix: Callable[[], str] = _random_suffix,
+        retention: RetentionPolicy | None = None,
+    ) -> None:
         self._cursor_secret = cursor_secret
         self._suffix = suffix
+        self._retention = retention or RetentionPolicy()
 
     def append(self, entry: AuditEntry) -> None:
         for _ in range(APPEND_ATTEMPTS):
@@ -59,6 +67,7 @@ class DynamoAuditLog:
                 action=entry.action.value,
                 case_id=entry.case_id,
                 detail=dict(entry.detail),
+                expires_at=datetime.fromtimestamp(self._retention.audit_until_ms(entry.at_ms) / 1000, UTC),
             )
             try:
                 item.save(condition=AuditModel.entry_id.does_not_exist())

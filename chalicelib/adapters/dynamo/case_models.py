@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
@@ -88,6 +89,17 @@ class ApplicantCasesIndex(GlobalSecondaryIndex["CaseModel"]):
     created_at = NumberAttribute(range_key=True)
 
 
+class ToAnonymiseIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: closed cases not yet anonymised (only they carry ``anonymise_office``), by when their retention ends."""
+
+    class Meta:
+        index_name = "to_anonymise"
+        projection = KeysOnlyProjection()
+
+    anonymise_office = UnicodeAttribute(hash_key=True)
+    anonymise_at = NumberAttribute(range_key=True)
+
+
 class CaseModel(Model):
     """One case; ``version`` makes every save conditional on nobody having saved in between."""
 
@@ -121,9 +133,15 @@ class CaseModel(Model):
     inbox_reasons = JSONAttribute(null=True)
     completed_at = NumberAttribute(null=True)
     booked_at = NumberAttribute(null=True)
+    erasure_requested_at = NumberAttribute(null=True)  # the applicant asked to erase their data (art. 17)
+    erased = JSONAttribute(null=True)  # {"at_ms", "by", "reason"} once the personal data are erased
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     version = VersionAttribute()
+    # Set at closing as a backstop: an anonymised case has none (see chalicelib.domain.retention).
+    expires_at = TTLAttribute(null=True)
+    anonymise_office = UnicodeAttribute(null=True)  # the office, while the case is closed and not anonymised
+    anonymise_at = NumberAttribute(null=True)  # when its personal fields, thread and records are due to go
 
     by_office_status = OfficeStatusIndex()
     by_office_officer = OfficeOfficerIndex()
@@ -131,10 +149,12 @@ class CaseModel(Model):
     by_applicant = ApplicantCasesIndex()
     by_inbox = InboxIndex()
     by_inbox_officer = InboxOfficerIndex()
+    to_anonymise = ToAnonymiseIndex()
 
 
 class CaseRecordModel(Model):
-    """A case's timeline events (``event#<ms>#<id>``) and documents (``doc#<id>``), under the case id."""
+    """A case's timeline events (``event#<ms>#<id>``: the id is the line's ``event_id`` when it has one) and
+    documents (``doc#<id>``), under the case id."""
 
     class Meta:
         table_name = UNBOUND
@@ -145,6 +165,8 @@ class CaseRecordModel(Model):
     at = NumberAttribute()
     actor = JSONAttribute(null=True)  # who: {"kind", "sub", "username", "name"}
     data = JSONAttribute(null=True)
+    event_id = UnicodeAttribute(null=True)  # a line named by its cause (CaseEvent.event_id): stored once
+    expires_at = TTLAttribute(null=True)  # set when the case closes (documents sooner than the timeline)
 
 
 CASE_MODELS: tuple[type[Model], ...] = (CaseModel, CaseRecordModel)

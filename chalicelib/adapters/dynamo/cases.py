@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
@@ -18,6 +19,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo.calendar import release_action, take_action
 from chalicelib.adapters.dynamo.case_models import CaseModel, CaseRecordModel
+from chalicelib.adapters.dynamo.messages import outbox_item
+from chalicelib.adapters.dynamo.models import OutboundModel
 from chalicelib.domain.actors import actor_from_stored
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.calendar import slot_key
@@ -28,22 +31,46 @@ from chalicelib.domain.cases import (
     CaseEvent,
     CaseStatus,
     CloseReason,
+    Erasure,
     MessagePreview,
 )
 from chalicelib.domain.catalogue import Procedure, Requirement
 from chalicelib.domain.checklist import Checklist, ChecklistItem, ItemState, Rejection, RejectionReason
 from chalicelib.domain.documents import CaseDocument, DocumentSource
+from chalicelib.domain.erasure import ERASED_KEY_PREFIX
 from chalicelib.domain.inbox import waiting
+from chalicelib.domain.retention import RetentionPolicy
 from chalicelib.services.calendar.ports import SlotClaim, SlotTaken
-from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CaseNotFound, CasePage, VersionConflict
+from chalicelib.services.cases.ports import (
+    AssignedFilter,
+    CaseFilter,
+    CaseNotFound,
+    CasePage,
+    MessageAlreadyQueued,
+    VersionConflict,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+
+    from pynamodb.pagination import ResultIterator
+
+    from chalicelib.services.messages.ports import OutboxEntry
 
 CONDITION_FAILED = "ConditionalCheckFailed"
+# Items one listing request reads at most. DynamoDB applies a filter (``missing=``, ``unanswered=``, an officer
+# within a status, a waiting date) to what it has read, so a filter few cases match would otherwise walk the office's
+# whole index in one request: past the budget the page ends short (even empty), with a cursor to go on from.
+LIST_READ_BUDGET = 500
+# DynamoDB's Limit per Query when a filter applies: it keeps only part of what it reads, so read ahead in pages of
+# this size (within the budget) rather than of the few cases still wanted.
+FILTERED_PAGE = 100
 
 
-def _applicant_key(applicant: CaseApplicant) -> str:
+def _applicant_key(case: Case) -> str:
+    applicant = case.applicant
+    if case.erased is not None:  # nobody is left to find it by: the key names the case, not a person
+        return f"{ERASED_KEY_PREFIX}{case.case_id}"
     return ApplicantRef(wa_id=applicant.wa_id, user_id=applicant.user_id).key
 
 
@@ -93,7 +120,7 @@ def to_model(case: Case) -> CaseModel:
         status_since=case.status_since_ms,
         office_officer=f"{case.office}#{case.assigned_officer}" if case.assigned_officer else None,
         assigned_officer=case.assigned_officer,
-        applicant_key=_applicant_key(case.applicant),
+        applicant_key=_applicant_key(case),
         procedure=case.procedure.value,
         permit_type=case.permit_type,
         pratica_number=case.pratica_number,
@@ -123,6 +150,8 @@ def to_model(case: Case) -> CaseModel:
         inbox_reasons=[{"reason": w.reason.value, "since_ms": w.since_ms} for w in reasons] or None,
         completed_at=case.completed_at_ms,
         booked_at=case.booked_at_ms,
+        erasure_requested_at=case.erasure_requested_at_ms,
+        erased=asdict(case.erased) if case.erased else None,
         created_at=case.created_at_ms,
         updated_at=case.updated_at_ms,
     )
@@ -167,21 +196,56 @@ def from_model(item: CaseModel) -> Case:
         assigned_officer_name=item.assigned_officer_name,
         completed_at_ms=_optional_int(item.completed_at),
         booked_at_ms=_optional_int(item.booked_at),
+        erasure_requested_at_ms=_optional_int(item.erasure_requested_at),
+        erased=Erasure(int(item.erased["at_ms"]), str(item.erased["by"]), str(item.erased["reason"]))
+        if item.erased
+        else None,
     )
 
 
 def _event_record(case_id: str, event: CaseEvent) -> CaseRecordModel:
-    record_id = f"event#{event.at_ms:015d}#{uuid.uuid4().hex[:8]}"
+    """The line's record. A line named by its cause has a key made of its cause's time and its id, the same on
+    every delivery, and is written on "does not exist" (:func:`_event_condition`); any other gets a random
+    suffix."""
+    record_id = f"event#{event.at_ms:015d}#{event.event_id or uuid.uuid4().hex[:8]}"
     return CaseRecordModel(
-        case_id, record_id, kind=event.kind, at=event.at_ms, actor=event.actor.as_dict(), data=event.data
+        case_id,
+        record_id,
+        kind=event.kind,
+        at=event.at_ms,
+        actor=event.actor.as_dict(),
+        data=event.data,
+        event_id=event.event_id,
     )
+
+
+def _event_condition(event: CaseEvent) -> Any:
+    return CaseRecordModel.record_id.does_not_exist() if event.event_id else None
+
+
+def _document_record(document: CaseDocument) -> CaseRecordModel:
+    data = asdict(document)
+    data["source"] = document.source.value
+    return CaseRecordModel(
+        document.case_id, f"doc#{document.document_id}", kind="document", at=document.received_at_ms, data=data
+    )
+
+
+class TimelineReplayed(Exception):
+    """A line named by its cause is stored already: the save carrying it was made before (a redelivery)."""
 
 
 class DynamoCaseRepository:
     """Cases, timelines and documents in DynamoDB."""
 
-    def __init__(self, region: str) -> None:
+    read_budget: int = LIST_READ_BUDGET  # items one listing reads at most
+
+    def __init__(
+        self, region: str, retention: RetentionPolicy | None = None, *, outbox_retention_days: int = 90
+    ) -> None:
         self._region = region
+        self._retention = retention or RetentionPolicy()
+        self._outbox_retention_days = outbox_retention_days  # the outbound table's (OUTBOUND_RETENTION_DAYS)
         self._connection: Connection | None = None
 
     @property
@@ -198,9 +262,9 @@ class DynamoCaseRepository:
         except CaseModel.DoesNotExist:
             raise CaseNotFound(case_id) from None
 
-    def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        model = to_model(case)
-        self._write(model, list(events), condition=CaseModel.case_id.does_not_exist())
+    def add(self, case: Case, events: Iterable[CaseEvent], *, outbox: OutboxEntry | None = None) -> Case:
+        model = self._with_expiry(to_model(case), case)
+        self._write(model, list(events), condition=CaseModel.case_id.does_not_exist(), outbox=outbox)
         return from_model(model)
 
     def save(
@@ -209,60 +273,100 @@ class DynamoCaseRepository:
         events: Iterable[CaseEvent],
         take: SlotClaim | None = None,
         release: SlotClaim | None = None,
+        documents: Iterable[CaseDocument] = (),
+        *,
+        outbox: OutboxEntry | None = None,
     ) -> Case:
         """Save ``case`` if nobody saved it since ``case.version`` was read; returns it with its new version.
 
         With ``take``, one place of a counter slot is taken for the case in the same transaction (refused with
         :class:`SlotTaken` when the slot is full); with ``release``, the case's place in another slot is given back.
+        ``documents`` are recorded in the same transaction (on "does not exist"): a conflict records none.
+        A line of ``events`` named by its cause that is stored already means this change was saved before, by an
+        earlier delivery of its cause: nothing is written again and the case is returned as stored.
         """
-        model = to_model(case)
-        self._write(model, list(events), take=take, release=release)
+        model = self._with_expiry(to_model(case), case)
+        try:
+            self._write(model, list(events), take=take, release=release, documents=list(documents), outbox=outbox)
+        except TimelineReplayed:
+            return self.get(case.case_id)
         return from_model(model)
 
     def _write(
         self,
         model: CaseModel,
         events: list[CaseEvent],
+        *,
         condition: Any = None,
         take: SlotClaim | None = None,
         release: SlotClaim | None = None,
+        documents: list[CaseDocument] | None = None,
+        outbox: OutboxEntry | None = None,
     ) -> None:
+        # The message that tells the change, queued with it (the outbox: services/messages/messenger.py).
+        queued = [outbox_item(outbox, self._outbox_retention_days)] if outbox else []
         slots = [(claim, action(claim)) for claim, action in ((take, take_action), (release, release_action)) if claim]
+        documents = documents or []
         try:
             with TransactWrite(connection=self._transactions) as transaction:
                 transaction.save(model, condition=condition)  # the version check is added by PynamoDB
                 for event in events:
-                    transaction.save(_event_record(model.case_id, event))
+                    transaction.save(_event_record(model.case_id, event), condition=_event_condition(event))
+                for document in documents:
+                    transaction.save(_document_record(document), condition=CaseRecordModel.record_id.does_not_exist())
+                for message in queued:
+                    transaction.save(message, condition=OutboundModel.outbound_id.does_not_exist())
                 for _, (item, actions, slot_condition) in slots:
                     transaction.update(item, actions=actions, condition=slot_condition)
         except TransactWriteError as exc:
-            # PynamoDB sends the puts (the case, then its events) before the updates (the slots), in that order.
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
-            if reasons and reasons[0] == CONDITION_FAILED:
-                raise VersionConflict(model.case_id) from None
-            slot_reasons = reasons[1 + len(events) :]
-            if take is not None and slot_reasons and slot_reasons[0] == CONDITION_FAILED:
-                raise SlotTaken(slot_key(take.at)) from None
-            if any(code == CONDITION_FAILED for code in reasons):
-                raise VersionConflict(model.case_id) from None
-            raise
+            refusal = _refusal(reasons, model.case_id, events, documents, queued, take)
+            if refusal is None:
+                raise
+            raise refusal from None
+
+    def _with_expiry(self, model: CaseModel, case: Case) -> CaseModel:
+        """A closed case is listed for anonymising when its retention ends, and its item ends a little later, as
+        a backstop; an open case (or an anonymised one) is in no such list and has no end."""
+        if case.is_open or case.erased is not None:
+            model.expires_at = model.anonymise_office = model.anonymise_at = None
+        else:
+            ends = self._retention.case_item_until_ms(case.status_since_ms)
+            model.expires_at = datetime.fromtimestamp(ends / 1000, UTC)
+            model.anonymise_office = case.office
+            model.anonymise_at = self._retention.records_until_ms(case.status_since_ms)
+        return model
+
+    def due_for_anonymising(self, office: str, until_ms: int, limit: int) -> list[str]:
+        """Ids of the office's closed cases whose retention ended by ``until_ms``, the oldest first (a Query on the
+        sparse ``to_anonymise`` index: only closed cases not yet anonymised are in it)."""
+        query = CaseModel.to_anonymise.query(office, CaseModel.anonymise_at <= until_ms, limit=limit)
+        return [item.case_id for item in query]
+
+    def expire_records(self, case_id: str, documents_until_ms: int, records_until_ms: int) -> None:
+        """Give each record of the case its end: documents' records with their files, the rest later."""
+        documents_until = datetime.fromtimestamp(documents_until_ms / 1000, UTC)
+        records_until = datetime.fromtimestamp(records_until_ms / 1000, UTC)
+        for record in CaseRecordModel.query(case_id):
+            ends = documents_until if record.record_id.startswith("doc#") else records_until
+            record.update(actions=[CaseRecordModel.expires_at.set(ends)])
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
+        """Append lines; one named by its cause that is stored already is left as it is (a redelivery)."""
         for event in events:
-            _event_record(case_id, event).save()
+            try:
+                _event_record(case_id, event).save(condition=_event_condition(event))
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
 
     def events(self, case_id: str) -> list[CaseEvent]:
         query = CaseRecordModel.query(case_id, CaseRecordModel.record_id.startswith("event#"))
-        return [CaseEvent(r.kind, int(r.at), actor_from_stored(r.actor), dict(r.data or {})) for r in query]
+        return [CaseEvent(r.kind, int(r.at), actor_from_stored(r.actor), dict(r.data or {}), r.event_id) for r in query]
 
     def add_document(self, document: CaseDocument) -> None:
-        data = asdict(document)
-        data["source"] = document.source.value
-        record = CaseRecordModel(
-            document.case_id, f"doc#{document.document_id}", kind="document", at=document.received_at_ms, data=data
-        )
         try:
-            record.save(condition=CaseRecordModel.record_id.does_not_exist())
+            _document_record(document).save(condition=CaseRecordModel.record_id.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -278,6 +382,7 @@ class DynamoCaseRepository:
         if filters.unanswered:
             unanswered = CaseModel.unanswered_since.exists()
             condition = unanswered if condition is None else condition & unanswered
+        query: Callable[..., ResultIterator[CaseModel]]
         if filters.status:
             range_condition = (
                 CaseModel.status_since <= filters.waiting_since_ms if filters.waiting_since_ms is not None else None
@@ -285,31 +390,26 @@ class DynamoCaseRepository:
             if filters.officer:
                 extra = CaseModel.assigned_officer == filters.officer
                 condition = extra if condition is None else condition & extra
-            result = CaseModel.by_office_status.query(
+            query = partial(
+                CaseModel.by_office_status.query,
                 f"{office}#{filters.status.value}",
                 range_condition,
                 filter_condition=condition,
-                limit=limit,
-                last_evaluated_key=start_key,
             )
         elif filters.officer:
-            result = CaseModel.by_office_officer.query(
+            condition = _waiting(condition, filters)
+            query = partial(
+                CaseModel.by_office_officer.query,
                 f"{office}#{filters.officer}",
-                filter_condition=_waiting(condition, filters),
-                limit=limit,
-                last_evaluated_key=start_key,
+                filter_condition=condition,
                 scan_index_forward=False,
             )
         else:
-            result = CaseModel.by_office_updated.query(
-                office,
-                filter_condition=_waiting(condition, filters),
-                limit=limit,
-                last_evaluated_key=start_key,
-                scan_index_forward=False,
+            condition = _waiting(condition, filters)
+            query = partial(
+                CaseModel.by_office_updated.query, office, filter_condition=condition, scan_index_forward=False
             )
-        cases = [from_model(item) for item in result]
-        return CasePage(cases, result.last_evaluated_key)
+        return _bounded_page(query, limit, self.read_budget, start_key, filtered=condition is not None)
 
     def inbox(
         self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
@@ -372,6 +472,37 @@ def _optional_int(value: float | None) -> int | None:
     return int(value) if value is not None else None
 
 
+def _bounded_page(
+    query: Callable[..., ResultIterator[CaseModel]],
+    limit: int,
+    budget: int,
+    start_key: dict[str, Any] | None,
+    *,
+    filtered: bool,
+) -> CasePage:
+    """Up to ``limit`` cases from ``query``'s pages, reading at most ``budget`` items, and the key to go on from
+    whenever the index may hold more (a short page can have a next one: the filter met its budget)."""
+    pages = query(last_evaluated_key=start_key).page_iter
+    cases: list[Case] = []
+    read, last_key = 0, start_key
+    while read < budget and len(cases) < limit:
+        wanted = limit - len(cases)
+        pages.page_size = min(budget - read, max(wanted, FILTERED_PAGE) if filtered else wanted)
+        page = next(pages, None)
+        if page is None:  # the previous page was the last
+            return CasePage(cases, None)
+        read += int(page["ScannedCount"])
+        items = page.get("Items", [])
+        taken = items[:wanted]
+        cases.extend(from_model(CaseModel.from_raw_data(raw)) for raw in taken)
+        if len(taken) < len(items):  # the page held more than was wanted: go on right after the last one taken
+            return CasePage(cases, {name: taken[-1][name] for name in pages.key_names})
+        last_key = pages.last_evaluated_key
+        if last_key is None:
+            break
+    return CasePage(cases, last_key)
+
+
 def _waiting(condition: Any, filters: CaseFilter) -> Any:
     if filters.waiting_since_ms is None:
         return condition
@@ -382,3 +513,28 @@ def _waiting(condition: Any, filters: CaseFilter) -> Any:
 def _document(data: dict[str, Any]) -> CaseDocument:
     data["source"] = DocumentSource(data["source"])
     return CaseDocument(**data)
+
+
+def _refusal(  # noqa: PLR0917 - the parts of one transaction, in the order they were sent
+    reasons: list[str | None],
+    case_id: str,
+    events: list[CaseEvent],
+    documents: list[CaseDocument],
+    queued: list[OutboundModel],
+    take: SlotClaim | None,
+) -> Exception | None:
+    """What a cancelled case transaction means, from its parts' reasons (PynamoDB sends the puts — the case, its
+    events, its documents, its queued message — before the updates — the slots —, in order); None: not ours."""
+    if reasons and reasons[0] == CONDITION_FAILED:
+        return VersionConflict(case_id)
+    if CONDITION_FAILED in reasons[1 : 1 + len(events)]:
+        return TimelineReplayed(case_id)
+    queued_at = 1 + len(events) + len(documents)
+    if queued and reasons[queued_at : queued_at + 1] == [CONDITION_FAILED]:
+        return MessageAlreadyQueued(queued[0].outbound_id)
+    slot_reasons = reasons[queued_at + len(queued) :]
+    if take is not None and slot_reasons and slot_reasons[0] == CONDITION_FAILED:
+        return SlotTaken(slot_key(take.at))
+    if CONDITION_FAILED in reasons:
+        return VersionConflict(case_id)
+    return None

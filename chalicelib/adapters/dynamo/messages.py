@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters.dynamo.models import InboundModel, OutboundModel
+from chalicelib.domain.actors import actor_from_stored
 from chalicelib.domain.applicants import ApplicantRef
 from chalicelib.domain.delivery import DeliveryStatus, StatusUpdate
 from chalicelib.domain.inbound import InboundMessage, MessageType
-from chalicelib.domain.outbound import Template
+from chalicelib.domain.outbound import OutboundMessage, Template, content_from_recorded
 from chalicelib.domain.thread import Direction, thread_key
-from chalicelib.services.messages.ports import ClaimOutcome, PendingInbound, StatusOutcome
+from chalicelib.domain.upload_links import LinkPurpose
+from chalicelib.services.messages.ports import Claim, ClaimOutcome, PendingInbound, StatusOutcome, UnsentMessage
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from chalicelib.domain.outbound import OutboundMessage
-    from chalicelib.services.messages.ports import InboundFiling
+    from chalicelib.services.messages.ports import InboundFiling, Lease, OutboxEntry
     from chalicelib.services.messages.rendering import Rendered
 
 # One shard is plenty for one office's traffic (a GSI partition takes 1,000 writes/s); raise it by making the
@@ -128,36 +129,120 @@ class DynamoInboundStore:
         )
 
 
+UNSENT_SHARD = "unsent"
+# The states in which a message may still have to be sent (the others: accepted, failed).
+CLAIMABLE = ("queued", "released")
+IN_DOUBT = ("sending", "uncertain")
+
+
+def _recipient(message: OutboundMessage) -> str:
+    return message.recipient.key
+
+
+def outbox_item(entry: OutboxEntry, retention_days: int) -> OutboundModel:
+    """The ``queued`` record of an outbox entry, to be written with the change that says it (see cases.py)."""
+    message, now = entry.message, entry.queued_at_ms
+    return OutboundModel(
+        message.outbound_id,
+        applicant_key=_recipient(message),
+        purpose=message.purpose,
+        content=message.recorded_content(),
+        state="queued",
+        created_at=now,
+        updated_at=now,
+        expires_at=_expiry(now, retention_days),
+        case_id=message.case_id,
+        thread_key=thread_key(now, Direction.OUT, message.outbound_id) if message.case_id else None,
+        author=message.author.as_dict(),
+        rendered=entry.rendered.text,
+        options=list(entry.rendered.options) or None,
+        office=message.office,
+        reply_to=message.reply_to,
+        link_purpose=message.link.value if message.link else None,
+        retry_at=entry.sendable_at_ms,
+        unsent_shard=UNSENT_SHARD,
+        attempts=0,
+    )
+
+
+def _unsent(item: OutboundModel) -> UnsentMessage:
+    message = OutboundMessage(
+        item.outbound_id,
+        ApplicantRef.from_key(str(item.applicant_key)),
+        content_from_recorded(dict(item.content or {})),
+        reply_to=item.reply_to,
+        purpose=item.purpose or "reply",
+        case_id=item.case_id,
+        author=actor_from_stored(item.author),
+        office=item.office,
+        link=LinkPurpose(item.link_purpose) if item.link_purpose else None,
+    )
+    return UnsentMessage(message, int(item.attempts or 0))
+
+
 class DynamoOutboundStore:
     """Outbound messages keyed by idempotency key; Meta's statuses update them in one conditional write."""
 
     def __init__(self, retention_days: int) -> None:
         self._retention_days = retention_days
 
-    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered) -> ClaimOutcome:
-        item = OutboundModel(
-            message.outbound_id,
-            applicant_key=message.recipient.key,
-            purpose=message.purpose,
-            content=message.recorded_content(),
-            state="sending",
-            created_at=now_ms,
-            updated_at=now_ms,
-            expires_at=_expiry(now_ms, self._retention_days),
-            case_id=message.case_id,
-            thread_key=thread_key(now_ms, Direction.OUT, message.outbound_id) if message.case_id else None,
-            author=message.author.as_dict(),
-            rendered=rendered.text,
-            options=list(rendered.options) or None,
-        )
-        released = OutboundModel.state == "released"
+    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered, lease: Lease) -> Claim:
+        M = OutboundModel
+        # Kept from the first write (the outbox's queued record, or an earlier claim): the thread's place and
+        # what the record says the message is (without tokens) never move.
+        first: list[Any] = [
+            M.applicant_key.set(M.applicant_key | _recipient(message)),
+            M.purpose.set(M.purpose | message.purpose),
+            M.content.set(M.content | message.recorded_content()),
+            M.created_at.set(M.created_at | now_ms),
+            M.expires_at.set(M.expires_at | _expiry(now_ms, self._retention_days)),
+            M.author.set(M.author | message.author.as_dict()),
+            M.rendered.set(M.rendered | rendered.text),
+        ]
+        if message.case_id:
+            first += [
+                M.case_id.set(M.case_id | message.case_id),
+                M.thread_key.set(M.thread_key | thread_key(now_ms, Direction.OUT, message.outbound_id)),
+            ]
+        if rendered.options:
+            first.append(M.options.set(M.options | list(rendered.options)))
+        for attribute, value in ((M.office, message.office), (M.reply_to, message.reply_to)):
+            if value is not None:
+                first.append(attribute.set(attribute | value))
+        if message.link is not None:
+            first.append(M.link_purpose.set(M.link_purpose | message.link.value))
+        actions = [
+            *first,
+            M.state.set("sending"),
+            M.lease_until.set(lease.until_ms),
+            # Should this worker die, the record waits for Meta's status until then, and is the sweep's after.
+            M.retry_at.set(lease.reconcile_at_ms),
+            M.unsent_shard.set(UNSENT_SHARD),
+            M.attempts.add(1),
+            M.updated_at.set(now_ms),
+        ]
+        in_doubt_past_reconcile = M.state.is_in(*IN_DOUBT) & (M.retry_at <= now_ms) & M.wamid.does_not_exist()
+        condition = M.outbound_id.does_not_exist() | M.state.is_in(*CLAIMABLE) | in_doubt_past_reconcile
         try:
-            item.save(condition=OutboundModel.outbound_id.does_not_exist() | released)
-        except PutError as exc:
+            M(message.outbound_id).update(actions=actions, condition=condition)
+        except UpdateError as exc:
             if exc.cause_response_code == CONDITION_FAILED:
-                return ClaimOutcome.ALREADY_HANDLED
+                return self._not_claimed(message.outbound_id)
             raise
-        return ClaimOutcome.CLAIMED
+        return Claim(ClaimOutcome.CLAIMED)
+
+    @staticmethod
+    def _not_claimed(outbound_id: str) -> Claim:
+        """Why a claim was refused (one consistent read, only when refused)."""
+        try:
+            item = OutboundModel.get(outbound_id, consistent_read=True)
+        except OutboundModel.DoesNotExist:  # removed in between (expiry, erasure): nothing to send now
+            return Claim(ClaimOutcome.IN_FLIGHT)
+        if item.wamid or item.state == "accepted":
+            return Claim(ClaimOutcome.ALREADY_HANDLED, wamid=item.wamid)
+        if item.state == "failed":
+            return Claim(ClaimOutcome.ALREADY_FAILED)
+        return Claim(ClaimOutcome.IN_FLIGHT, retry_at_ms=int(item.retry_at) if item.retry_at is not None else None)
 
     def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:
         # A status webhook may have beaten us here: keep whatever status it set.
@@ -168,24 +253,45 @@ class DynamoOutboundStore:
                 OutboundModel.status.set(OutboundModel.status | DeliveryStatus.ACCEPTED.value),
                 OutboundModel.status_rank.set(OutboundModel.status_rank | DeliveryStatus.ACCEPTED.rank),
                 OutboundModel.updated_at.set(now_ms),
+                OutboundModel.unsent_shard.remove(),
             ]
         )
 
     def release(self, outbound_id: str, error_code: int | None, now_ms: int) -> None:
-        actions: list[Any] = [OutboundModel.state.set("released"), OutboundModel.updated_at.set(now_ms)]
+        actions: list[Any] = [
+            OutboundModel.state.set("released"),
+            OutboundModel.updated_at.set(now_ms),
+            OutboundModel.retry_at.set(now_ms),  # the sweep's from its next run
+            OutboundModel.unsent_shard.set(UNSENT_SHARD),
+        ]
         if error_code is not None:
             actions.append(OutboundModel.error_code.set(error_code))
         OutboundModel(outbound_id).update(actions=actions)
+
+    def record_uncertain(self, outbound_id: str, now_ms: int, reconcile_at_ms: int) -> None:
+        OutboundModel(outbound_id).update(
+            actions=[
+                OutboundModel.state.set("uncertain"),
+                OutboundModel.retry_at.set(reconcile_at_ms),
+                OutboundModel.unsent_shard.set(UNSENT_SHARD),
+                OutboundModel.updated_at.set(now_ms),
+            ]
+        )
 
     def record_failed(self, outbound_id: str, error_code: int | None, title: str, now_ms: int) -> None:
         actions: list[Any] = [
             OutboundModel.state.set("failed"),
             OutboundModel.error_title.set(title),
             OutboundModel.updated_at.set(now_ms),
+            OutboundModel.unsent_shard.remove(),
         ]
         if error_code is not None:
             actions.append(OutboundModel.error_code.set(error_code))
         OutboundModel(outbound_id).update(actions=actions)
+
+    def unsent(self, now_ms: int, limit: int) -> list[UnsentMessage]:
+        query = OutboundModel.unsent.query(UNSENT_SHARD, OutboundModel.retry_at <= now_ms, limit=limit)
+        return [_unsent(item) for item in query]
 
     def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:
         outbound_id = update.outbound_id or self._find_by_wamid(update.wamid)
@@ -197,6 +303,7 @@ class DynamoOutboundStore:
             OutboundModel.status_at.set(update.timestamp),
             OutboundModel.wamid.set(OutboundModel.wamid | update.wamid),
             OutboundModel.updated_at.set(now_ms),
+            OutboundModel.unsent_shard.remove(),  # Meta has it (a wamid): out of the outbox, never sent again
         ]
         if update.errors:
             actions.append(OutboundModel.error_title.set(update.errors[0].title or "failed"))
@@ -211,10 +318,26 @@ class DynamoOutboundStore:
             if exc.cause_response_code == CONDITION_FAILED:
                 return StatusOutcome.STALE if self._exists(outbound_id) else StatusOutcome.UNKNOWN_MESSAGE
             raise
+        if item.state in IN_DOUBT:
+            self._settle(outbound_id, now_ms)
         content = item.content if isinstance(item.content, dict) else {}
         if update.status is DeliveryStatus.FAILED and content.get("kind") == Template.__name__:
             return StatusOutcome.TEMPLATE_FAILED
         return StatusOutcome.APPLIED
+
+    @staticmethod
+    def _settle(outbound_id: str, now_ms: int) -> None:
+        """Meta's status proves a send in doubt (a worker died, or a read timed out) reached Meta: the record is
+        accepted, its lease gone (a second write, only for records in doubt; a racing claim's record keeps its own)."""
+        M = OutboundModel
+        try:
+            M(outbound_id).update(
+                actions=[M.state.set("accepted"), M.lease_until.remove(), M.updated_at.set(now_ms)],
+                condition=M.state.is_in(*IN_DOUBT) & M.wamid.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != CONDITION_FAILED:
+                raise
 
     @staticmethod
     def _exists(outbound_id: str) -> bool:

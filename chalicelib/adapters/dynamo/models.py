@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -101,6 +108,17 @@ class OutboundCaseIndex(GlobalSecondaryIndex["OutboundModel"]):
     thread_key = UnicodeAttribute(range_key=True)
 
 
+class UnsentIndex(GlobalSecondaryIndex["OutboundModel"]):
+    """Sparse: the outbox's unsent messages (queued, released, in doubt) by the time the sweep may take them."""
+
+    class Meta:
+        index_name = "unsent"
+        projection = AllProjection()
+
+    unsent_shard = UnicodeAttribute(hash_key=True)
+    retry_at = NumberAttribute(range_key=True)
+
+
 class OutboundModel(Model):
     """A message we send, keyed by its idempotency key (``outbound_id``), with its delivery status."""
 
@@ -127,9 +145,19 @@ class OutboundModel(Model):
     author = JSONAttribute(null=True)
     rendered = UnicodeAttribute(null=True)
     options = JSONAttribute(null=True)
+    # The outbox (services/messages/messenger.py): how to send it again, the claim's lease, and while unsent
+    # ``unsent_shard`` with ``retry_at`` (when the sweep may take it).
+    office = UnicodeAttribute(null=True)
+    reply_to = UnicodeAttribute(null=True)
+    link_purpose = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+    retry_at = NumberAttribute(null=True)
+    unsent_shard = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
 
     by_wamid = WamidIndex()
     by_case = OutboundCaseIndex()
+    unsent = UnsentIndex()
 
 
 class ApplicantModel(Model):
@@ -151,6 +179,10 @@ class ApplicantModel(Model):
     handoff_acknowledged_at = NumberAttribute(null=True)
     opted_out_at = NumberAttribute(null=True)
     conversation_version = NumberAttribute(null=True)
+    # Retention: while a case of theirs is open the applicant is ``held`` and has no expiry; otherwise they are
+    # forgotten some days after their last message (or after their last case closed).
+    held = BooleanAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class QuarantineDayIndex(GlobalSecondaryIndex["QuarantineModel"]):
@@ -187,7 +219,8 @@ class QuarantineModel(Model):
 class AuditModel(Model):
     """One audit entry, newest-first by ``entry_id`` (zero-padded ms + random suffix) within its office.
 
-    Append-only: written once with a condition, never updated or deleted, and no TTL (administrative records).
+    Append-only: written once with a condition, never updated or deleted by the app; DynamoDB's TTL removes an
+    entry once its retention (two years by default) is over.
     """
 
     class Meta:
@@ -203,6 +236,7 @@ class AuditModel(Model):
     action = UnicodeAttribute()
     case_id = UnicodeAttribute(null=True)
     detail = MapAttribute[str, str](default=dict)
+    expires_at = TTLAttribute(null=True)
 
 
 class OfficerModel(Model):

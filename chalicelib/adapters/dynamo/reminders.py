@@ -8,14 +8,16 @@ office's shards. Every state change is a conditional ``UpdateItem``.
 from __future__ import annotations
 
 import zlib
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.domain.reminders import Reminder, ReminderKind, ReminderState
+from chalicelib.domain.reminders import FINAL_STATES, Reminder, ReminderKind, ReminderState
+from chalicelib.services.reminders.ports import SentWithoutWamid, StartOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 UNBOUND = "unbound-table"
 SHARDS = 4  # per office: spreads a busy office's schedule over several index partitions
 CONDITION_FAILED = "ConditionalCheckFailedException"
+# Officers see a case's reminders (sent, skipped, failed) for this long after they were due; then TTL removes them.
+KEEP_AFTER_DUE = timedelta(days=90)
 
 
 class DueIndex(GlobalSecondaryIndex["ReminderModel"]):
@@ -54,6 +58,9 @@ class ReminderModel(Model):
     outcome = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
     updated_at = NumberAttribute(null=True)
+    lease_until = NumberAttribute(null=True)  # while ``sending``: the worker's lease (a dead worker's expires)
+    wamid = UnicodeAttribute(null=True)  # once sent: Meta's id of its message
+    expires_at = TTLAttribute(null=True)  # KEEP_AFTER_DUE after its due time: it names the applicant
 
     due = DueIndex()
 
@@ -91,6 +98,7 @@ def to_model(reminder: Reminder) -> ReminderModel:
         state=reminder.state.value,
         due_shard=shard_of(reminder.office, reminder.case_id),
         created_at=reminder.created_at_ms,
+        expires_at=datetime.fromtimestamp(reminder.due_at_ms / 1000, UTC) + KEEP_AFTER_DUE,
     )
 
 
@@ -145,11 +153,28 @@ class DynamoReminderStore:
     def _shards(self, offices: Iterable[str]) -> list[str]:
         return [f"{office}#{n}" for office in offices for n in range(SHARDS)]
 
-    def due(self, before_ms: int) -> Iterator[Reminder]:
-        for shard in self._shards(self._offices):
-            for item in ReminderModel.due.query(shard, ReminderModel.due_at <= before_ms):
+    def due(self, before_ms: int, limit: int) -> Iterator[Reminder]:
+        # One reminder from each shard in turn, the offices interleaved, so that one office's backlog never holds up
+        # another's past the limit; pages of a shard's share, so that the reads stay near what is returned.
+        offices = list(self._offices)
+        shards = [f"{office}#{n}" for n in range(SHARDS) for office in offices]
+        page = max(1, -(-limit // len(shards)))
+        queries = [
+            iter(ReminderModel.due.query(shard, ReminderModel.due_at <= before_ms, limit=limit, page_size=page))
+            for shard in shards
+        ]
+        taken = 0
+        while queries:
+            for query in list(queries):
+                item = next(query, None)
+                if item is None:
+                    queries.remove(query)
+                    continue
                 self.items_read += 1
+                taken += 1
                 yield _reminder(item)
+                if taken == limit:
+                    return
 
     def scheduled(self, office: str, before_ms: int, limit: int) -> list[Reminder]:
         found: list[Reminder] = []
@@ -166,13 +191,32 @@ class DynamoReminderStore:
             (ReminderModel.due_at == reminder.due_at_ms) & ReminderModel.due_shard.exists(),
         )
 
-    def start(self, case_id: str, reminder_id: str) -> bool:
-        done = [state.value for state in (ReminderState.SENT, ReminderState.SKIPPED, ReminderState.FAILED)]
-        return self._update(
+    def start(self, case_id: str, reminder_id: str, now_ms: int, lease_until_ms: int) -> StartOutcome:
+        final = [state.value for state in FINAL_STATES]
+        sending = ReminderModel.state == ReminderState.SENDING.value
+        lease_over = ReminderModel.lease_until.does_not_exist() | (ReminderModel.lease_until <= now_ms)
+        started = self._update(
             case_id,
             reminder_id,
-            [ReminderModel.state.set(ReminderState.SENDING.value), ReminderModel.due_shard.remove()],
-            ~ReminderModel.state.is_in(*done, ReminderState.CANCELLED.value),
+            [
+                ReminderModel.state.set(ReminderState.SENDING.value),
+                ReminderModel.lease_until.set(lease_until_ms),
+                ReminderModel.due_shard.remove(),
+            ],
+            ~ReminderModel.state.is_in(*final) & (~sending | lease_over),
+        )
+        if started:
+            return StartOutcome.STARTED
+        current = self.get(case_id, reminder_id)  # refused: done, or another worker's live lease
+        busy = current is not None and current.state is ReminderState.SENDING
+        return StartOutcome.BUSY if busy else StartOutcome.DONE
+
+    def release(self, case_id: str, reminder_id: str) -> None:
+        self._update(
+            case_id,
+            reminder_id,
+            [ReminderModel.lease_until.remove()],
+            ReminderModel.state == ReminderState.SENDING.value,
         )
 
     def defer(self, case_id: str, reminder_id: str, due_at_ms: int) -> None:
@@ -190,14 +234,17 @@ class DynamoReminderStore:
             ReminderModel.state.is_in(ReminderState.PENDING.value, ReminderState.QUEUED.value),
         )
 
-    def finish(self, case_id: str, reminder_id: str, state: ReminderState, outcome: str) -> None:
-        self._update(
-            case_id,
-            reminder_id,
-            [
-                ReminderModel.state.set(state.value),
-                ReminderModel.outcome.set(outcome),
-                ReminderModel.due_shard.remove(),
-            ],
-            ReminderModel.case_id.exists(),
-        )
+    def finish(
+        self, case_id: str, reminder_id: str, state: ReminderState, outcome: str, wamid: str | None = None
+    ) -> None:
+        if state is ReminderState.SENT and not wamid:
+            raise SentWithoutWamid(f"{case_id} {reminder_id}")
+        actions: list[Any] = [
+            ReminderModel.state.set(state.value),
+            ReminderModel.outcome.set(outcome),
+            ReminderModel.due_shard.remove(),
+            ReminderModel.lease_until.remove(),
+        ]
+        if wamid:
+            actions.append(ReminderModel.wamid.set(wamid))
+        self._update(case_id, reminder_id, actions, ReminderModel.case_id.exists())

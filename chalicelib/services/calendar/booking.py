@@ -19,11 +19,14 @@ from chalicelib.services.calendar.ports import SlotClaim, SlotTaken
 from chalicelib.services.calendar.slots import calendar_of, closing_reason, next_free
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chalicelib.domain.actors import Actor
     from chalicelib.domain.calendar import OfficeCalendar
     from chalicelib.domain.cases import Case
     from chalicelib.services.calendar.slots import CalendarDeps
     from chalicelib.services.cases.ports import CaseRepository
+    from chalicelib.services.messages.ports import OutboxEntry
 
 ALTERNATIVES = 5
 
@@ -48,6 +51,7 @@ class Booked:
     case: Case
     previous: Appointment | None
     changed: bool  # False: the case already held this slot (a retried request)
+    queued: OutboxEntry | None = None  # the message that tells it, saved ``queued`` with the booking (to send now)
 
 
 def _claim(case: Case, appointment: Appointment, capacity: int | None) -> SlotClaim:
@@ -64,10 +68,12 @@ def book_visit(
     actor: Actor,
     override_reason: str | None = None,
     beyond_capacity: bool = False,
+    tell: Callable[[Case, Appointment | None], OutboxEntry] | None = None,
 ) -> Booked:
     """Give ``case`` the slot starting at ``at`` (office-local): :class:`BookingRefused` with alternatives when the
     time is not bookable or its places are all taken; ``beyond_capacity`` (a supervisor, with a reason) ignores the
-    count but nothing else."""
+    count but nothing else. ``tell(booked, replaced)`` gives the message that tells the booking: it is queued in
+    the same transaction as the place (the outbox), so a slot race or a conflict queues nothing."""
     calendar = calendar_of(deps, case.office)
     current = case.appointment
     if current is not None and current.at == at and current.counted:
@@ -84,11 +90,12 @@ def book_visit(
     events.append(CaseEvent("appointment_booked", now, actor, data))
     take = _claim(case, appointment, None if beyond_capacity else calendar.places)
     release = _claim(case, current, None) if current is not None and current.counted else None
+    queued = tell(booked, current) if tell is not None else None
     try:
-        saved = cases.save(booked, events, take=take, release=release)
+        saved = cases.save(booked, events, take=take, release=release, outbox=queued)
     except SlotTaken:
         raise BookingRefused(BookingProblem.SLOT_UNAVAILABLE, next_free(deps, calendar, ALTERNATIVES, at)) from None
-    return Booked(saved, current, changed=True)
+    return Booked(saved, current, changed=True, queued=queued)
 
 
 def may_change(calendar: OfficeCalendar, appointment: Appointment, now_ms: int) -> bool:
@@ -96,12 +103,15 @@ def may_change(calendar: OfficeCalendar, appointment: Appointment, now_ms: int) 
     return datetime.fromtimestamp(now_ms / 1000, tz=UTC) < calendar.change_deadline(appointment.at)
 
 
-def drop_visit(cases: CaseRepository, case: Case, actor: Actor, kind: str, now_ms: int) -> Case:
-    """The visit missed or cancelled (``kind``): the case waits for a new one, its place given back."""
+def drop_visit(
+    cases: CaseRepository, case: Case, actor: Actor, kind: str, now_ms: int, *, outbox: OutboxEntry | None = None
+) -> Case:
+    """The visit missed or cancelled (``kind``): the case waits for a new one, its place given back; ``outbox``, the
+    message that tells it, is queued in the same write."""
     appointment = case.appointment
     dropped, events = case.visit_dropped(now_ms, actor, kind)
     release = _claim(case, appointment, None) if appointment is not None and appointment.counted else None
-    return cases.save(dropped, events, release=release)
+    return cases.save(dropped, events, release=release, outbox=outbox)
 
 
 def mark_attended(cases: CaseRepository, case: Case, actor: Actor, now_ms: int) -> Case:

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from chalicelib.domain.calendar import FreeSlot
     from chalicelib.domain.cases import Appointment, Case
     from chalicelib.services.calendar.slots import CalendarDeps
-    from chalicelib.services.messages.messenger import SendOutcome
     from chalicelib.services.messages.notices import Notifier
 
 SLOT_PREFIX = "slot."
@@ -81,16 +80,17 @@ def offer_menu(deps: CalendarDeps, case: Case, language: str, intro: str = "") -
     return slot_menu(slots, deps.office(case.office).appointment_place, language, intro)
 
 
-def offer_visit(
+def build_offer(
     deps: CalendarDeps, notifier: Notifier, case: Case, outbound_id: str, *, author: Actor, intro: str = ""
-) -> SendOutcome:
-    """Invite the applicant to choose their visit: the list inside the window, the template outside it; without a
-    free time, tell them the office will write with one (the case waits in the officers' inbox)."""
+) -> OutboundMessage:
+    """The invitation to choose the visit: the list inside the window, the template outside it; without a free
+    time, that the office will write with one (the case waits in the officers' inbox). Built before the save
+    that completes the case, so that it is queued in the same write (the outbox)."""
     language = case.applicant.language
     if notifier.window_open(case):
         menu = offer_menu(deps, case, language, intro)
         if menu is not None:
-            message = OutboundMessage(
+            return OutboundMessage(
                 outbound_id,
                 applicant_ref(case),
                 menu,
@@ -99,12 +99,11 @@ def offer_visit(
                 author=author,
                 office=case.office,
             )
-            return notifier.messenger.send_once(message)
     elif offer_menu(deps, case, language) is not None:
         notice = Notice("conv.visit.body", {"place": "", "case_ref": case.case_id}, CHOOSE_VISIT)
-        return notifier.send(case, notice, outbound_id, force_template=True, author=author)
+        return notifier.build(case, notice, outbound_id, force_template=True, author=author)
     notice = Notice("notice.case_complete", {"case_ref": case.case_id}, OFFICE_MESSAGE)
-    return notifier.send(case, notice, outbound_id, author=author)
+    return notifier.build(case, notice, outbound_id, author=author)
 
 
 def originals(case: Case, language: str) -> str:

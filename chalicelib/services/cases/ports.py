@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.cases import Case, CaseEvent, CaseStatus, MessagePreview
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.services.calendar.ports import SlotClaim
+    from chalicelib.services.messages.ports import OutboxEntry
 
 
 class CaseNotFound(DomainError):
@@ -21,6 +22,11 @@ class CaseNotFound(DomainError):
 
 class VersionConflict(DomainError):
     """Someone else changed the case since it was read: reload and try again."""
+
+
+class MessageAlreadyQueued(DomainError):
+    """The message a save would queue is in the outbox already: the same request (the same idempotency key) was
+    made before, and its change saved. Nothing was written this time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +63,9 @@ class CaseRepository(Protocol):
         """The case, or :class:`CaseNotFound`."""
         ...
 
-    def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        """Store a new case with its first events."""
+    def add(self, case: Case, events: Iterable[CaseEvent], *, outbox: OutboxEntry | None = None) -> Case:
+        """Store a new case with its first events (and ``outbox``, the message that tells it, ``queued`` in the
+        same write); :class:`VersionConflict` when its id is taken."""
         ...
 
     def save(
@@ -67,13 +74,21 @@ class CaseRepository(Protocol):
         events: Iterable[CaseEvent],
         take: SlotClaim | None = None,
         release: SlotClaim | None = None,
+        documents: Iterable[CaseDocument] = (),
+        *,
+        outbox: OutboxEntry | None = None,
     ) -> Case:
         """Store a change, or :class:`VersionConflict` if the case changed since ``case.version``; with ``take``,
-        take a place of a counter slot in the same write (or :class:`SlotTaken`), with ``release`` give one back."""
+        take a place of a counter slot in the same write (or :class:`SlotTaken`), with ``release`` give one back;
+        ``documents`` are recorded in the same write (a conflict records none), and so is ``outbox``, the message
+        that tells the change, ``queued`` (a conflict queues nothing). When a line of ``events`` named by
+        its cause (``event_id``) is stored already, the change was saved before: nothing is written, and the case
+        is returned as stored."""
         ...
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
-        """Append to the timeline without changing the case (messages, notes)."""
+        """Append to the timeline without changing the case (messages, notes); a line named by its cause is
+        stored once however often it is added."""
         ...
 
     def events(self, case_id: str) -> list[CaseEvent]:
@@ -89,7 +104,8 @@ class CaseRepository(Protocol):
         ...
 
     def list(self, office: str, filters: CaseFilter, limit: int, start_key: dict[str, Any] | None) -> CasePage:
-        """A page of the office's cases (a Query on an index, never a Scan)."""
+        """A page of the office's cases (a Query on an index, never a Scan), reading a bounded number of items: a
+        page can hold fewer than ``limit`` cases, even none, and still have a ``last_key`` to go on from."""
         ...
 
     def inbox(
@@ -127,6 +143,10 @@ class DocumentStorage(Protocol):
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         """Store a file (encrypted at rest)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove a file (nothing happens if there is none)."""
         ...
 
     def link(

@@ -143,22 +143,24 @@ def register_case(deps: CaseDeps, officer: Officer, command: RegisterCase) -> tu
             {"procedure": command.procedure.value, "permit_type": command.permit_type}
             | ({"variant": command.variant} if command.variant else {}),
         )
+        # The opening message is queued in the case's first write (the outbox) and sent after: a crash between
+        # the two leaves it to the outbox sweep, never lost. Its id is the case's own, so it is told once.
+        opening = deps.notifier.build(
+            case,
+            Notice("notice.case_opened", {"case_ref": case.case_id}, CASE_OPENED),
+            f"case.{case.case_id}.opening",
+            force_template=True,
+            author=officer.actor,
+        )
         try:
-            case = deps.cases.add(case, [event])
+            case = deps.cases.add(case, [event], outbox=deps.notifier.queue(opening))
             break
         except VersionConflict:
             continue
     else:
         raise VersionConflict("could not allocate a case id")
     audit(deps, officer, AuditAction.CASE_REGISTER, case.case_id, permit_type=command.permit_type)
-    outcome = deps.notifier.send(
-        case,
-        Notice("notice.case_opened", {"case_ref": case.case_id}, CASE_OPENED),
-        f"case.{case.case_id}.opening",
-        force_template=True,
-        author=officer.actor,
-    )
-    return case, outcome.value
+    return case, deps.notifier.send_queued(opening).value
 
 
 def view_case(deps: CaseDeps, officer: Officer, case_id: str) -> CaseView:

@@ -2,8 +2,9 @@
 
 One call per inbound message, in arrival order per applicant (the processor guarantees it). The turn is worked
 out first, then its effects happen in an order that makes a redelivery harmless: the file is stored under an id
-derived from the wamid, each reply is sent at most once (ids ``chat.<applicant>.<wamid>.<n>``: :func:`reply_id`),
-and the conversation is saved last with the wamid it handled, so that a message already handled is skipped.
+derived from the wamid, each timeline line is stored once (named by the wamid: :mod:`.timeline`), each reply is
+sent at most once (ids ``chat.<applicant>.<wamid>.<n>``: :func:`reply_id`), and the conversation is saved last
+with the wamid it handled, so that a message already handled is skipped.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from chalicelib.i18n import catalogue as texts
 from chalicelib.i18n.languages import guess_from_region
 from chalicelib.i18n.languages import language as chat_language
 from chalicelib.services.calendar import visits
+from chalicelib.services.cases.erasure import request_erasure
 from chalicelib.services.chat import replies, visit
 from chalicelib.services.chat.documents import assign_pending, receive_file
+from chalicelib.services.chat.timeline import TurnCases, message_cause
 from chalicelib.services.chat.turn import ChatDeps, Turn
 from chalicelib.services.messages.notices import link_text
 from chalicelib.services.messages.ports import InboundFiling
@@ -70,6 +73,8 @@ def handle_message(message: InboundMessage, deps: ChatDeps) -> None:
     conversation = deps.conversations.load(message.applicant)
     if conversation.last_wamid == message.wamid:
         return
+    # A turn that stopped half-way runs again: its timeline lines are named by the message, so stored once.
+    deps = replace(deps, cases=TurnCases(deps.cases, message_cause(message)))
     case = _open_case(message, deps)
     guess = _guess(message, case, deps)
     turn = Turn(conversation, conversation.language or guess, case, office=message.office)
@@ -250,6 +255,18 @@ def _privacy(turn: Turn, deps: ChatDeps) -> None:
     turn.replies.append(Text(short_notice(office, deps.privacy, turn.language)))
 
 
+def _erase(turn: Turn, deps: ChatDeps) -> None:
+    """An erasure request ("delete my data"): it goes to the office's inbox on the applicant's latest case (open or
+    closed) for a supervisor to confirm or refuse; someone with no case hears that only the chat is kept, and how
+    long."""
+    case = turn.case or deps.cases.latest_case_for(turn.conversation.applicant_key)
+    if case is None or case.erased is not None:
+        turn.say("conv.erasure.no_case", days=str(deps.privacy.retention.message_days))
+        return
+    request_erasure(deps.cases, case.case_id, deps.clock_ms())
+    turn.say("conv.erasure.requested", case_ref=case.case_id)
+
+
 def _text(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
     command = parse_command(message.text or "", command_words())
     now = deps.clock_ms()
@@ -280,6 +297,7 @@ _ANSWERS: dict[Command, Callable[[Turn, ChatDeps], None]] = {
     Command.LINK: _link,
     Command.VISIT: visit.visit_command,
     Command.PRIVACY: _privacy,
+    Command.ERASE: _erase,
 }
 
 

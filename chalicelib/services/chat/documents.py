@@ -40,13 +40,19 @@ def receive_file(message: InboundMessage, turn: Turn, deps: ChatDeps) -> None:
             "document_received", deps.clock_ms(), APPLICANT, {"document_id": document.document_id, "source": "chat"}
         )
     )
-    code = _item_from_caption(message, turn.case, turn.language)
+    code = _filed_as(turn.case, document.document_id) or _item_from_caption(message, turn.case, turn.language)
     turn.conversation = replace(turn.conversation, pending_document_id=document.document_id)
     if code:
         assign_pending(code, turn, deps)
     else:
         turn.conversation = replace(turn.conversation, state=ConversationState.CHOOSING_ITEM)
         turn.replies.append(replies.items_menu(turn.case, turn.language))
+
+
+def _filed_as(case: Case, document_id: str) -> str | None:
+    """The item an earlier delivery of this message filed its document under (its reply could not be sent): the
+    answer is the same as then, not a question about an item that is no longer outstanding."""
+    return next((item.code for item in case.checklist.items if item.document_id == document_id), None)
 
 
 def _item_from_caption(message: InboundMessage, case: Case, language: str) -> str | None:

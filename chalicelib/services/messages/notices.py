@@ -12,14 +12,16 @@ from chalicelib.domain.errors import InvalidOutboundMessage
 from chalicelib.domain.outbound import OutboundMessage, Template, Text
 from chalicelib.i18n import translate
 from chalicelib.i18n.formats import join_list
+from chalicelib.services.messages.ports import OutboxEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from chalicelib.domain.actors import Actor
-    from chalicelib.domain.cases import Case
+    from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.templates import TemplateSpec
     from chalicelib.domain.upload_links import IssuedLink
+    from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.messages.messenger import Messenger, SendOutcome
     from chalicelib.services.messages.ports import ApplicantStore
 
@@ -120,10 +122,28 @@ class Notifier:
             case_id=case.case_id,
             author=author,
             office=case.office,  # from the case's office's number
+            link=notice.link.link.issued_for if notice.link is not None else None,
         )
 
-    def send(
-        self, case: Case, notice: Notice, outbound_id: str, force_template: bool = False, author: Actor = SERVICE
-    ) -> SendOutcome:
-        """Build and send (at most once per ``outbound_id``)."""
-        return self.messenger.send_once(self.build(case, notice, outbound_id, force_template, author))
+    def save_then_send(
+        self, cases: CaseRepository, case: Case, events: list[CaseEvent], message: OutboundMessage
+    ) -> tuple[Case, SendOutcome]:
+        """The outbox's order, in one place: save the change with ``message`` queued in the same transaction
+        (a conflict saves nothing and sends nothing), then try the send at once; refused for now, the outbox
+        sweep sends it (``queued``)."""
+        saved = cases.save(case, events, outbox=self.queue(message))
+        return saved, self.send_queued(message)
+
+    def queue(self, message: OutboundMessage) -> OutboxEntry:
+        """``message`` as the outbox record a case write stores ``queued`` (for writes that
+        :meth:`save_then_send` does not make itself: a booking with its slot, a new case)."""
+        return OutboxEntry(message, self.messenger.rendered(message), self.clock_ms(), self._sendable_at())
+
+    def send_queued(self, message: OutboundMessage) -> SendOutcome:
+        """Send a message whose record was saved ``queued``; refused for now, the outbox sweep sends it."""
+        return self.messenger.send_queued(message).outcome
+
+    def _sendable_at(self) -> int:
+        # The request's own attempt comes first: the sweep takes a queued message only once a claim would have
+        # expired.
+        return self.clock_ms() + self.messenger.policy.lease_ms

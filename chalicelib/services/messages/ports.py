@@ -31,7 +31,51 @@ class ClaimOutcome(StrEnum):
     """Whether this caller may send an outbound message now."""
 
     CLAIMED = "claimed"
-    ALREADY_HANDLED = "already_handled"
+    ALREADY_HANDLED = "already_handled"  # sent: Meta gave it a wamid (never sent twice)
+    ALREADY_FAILED = "already_failed"  # refused for good by Meta: not sent, and not tried again
+    # Not now: another worker sends it under a live lease, or a send that may have reached Meta waits for Meta's
+    # status until the reconcile time; after that the outbox sweep sends it (or finds it sent).
+    IN_FLIGHT = "in_flight"
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The times a claim carries: ``until_ms`` (the worker may still be sending until then; it must outlast the
+    Graph client's worst case) and ``reconcile_at_ms`` (no wamid by then: the message may be sent again)."""
+
+    until_ms: int
+    reconcile_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What :meth:`OutboundStore.claim` found: the outcome, the wamid of a message already sent, and when a
+    message in flight may be claimed again."""
+
+    outcome: ClaimOutcome
+    wamid: str | None = None
+    retry_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A message recorded ``queued`` in the same write as the change that says it; the sweep leaves it to the
+    request that saved it until ``sendable_at_ms`` (that request's own attempt comes first)."""
+
+    message: OutboundMessage
+    rendered: Rendered
+    queued_at_ms: int
+    sendable_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentMessage:
+    """A message in the outbox that is not sent yet (queued, released, or in doubt past its reconcile time), as the
+    sweep sends it again (upload-link tokens are not stored: ``message.link`` says which link to issue afresh),
+    with the number of claims so far."""
+
+    message: OutboundMessage
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +137,23 @@ class InboundStore(Protocol):
 
 
 class OutboundStore(Protocol):
-    """Outbound messages keyed by idempotency key, with their delivery status."""
+    """Outbound messages keyed by idempotency key, with their delivery status: an outbox (a message is recorded
+    ``queued`` before any send, and unsent ones are found again by a sparse index)."""
 
-    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered) -> ClaimOutcome:
-        """Reserve the right to send ``message``: only one caller ever gets CLAIMED for an outbound_id. The record
-        keeps ``rendered`` (what the applicant will read) and files the message in its case's thread."""
+    def claim(self, message: OutboundMessage, now_ms: int, rendered: Rendered, lease: Lease) -> Claim:
+        """Reserve the right to send ``message`` under ``lease``: CLAIMED when there is no record, or it is queued
+        or released, or it is in doubt (``sending`` or ``uncertain``) past its reconcile time with no wamid; only
+        one caller at a time ever gets CLAIMED for an outbound_id. The record keeps ``rendered`` (what the
+        applicant will read) and files the message in its case's thread."""
+        ...
+
+    def record_uncertain(self, outbound_id: str, now_ms: int, reconcile_at_ms: int) -> None:
+        """The send may have reached Meta (its answer was lost): a status webhook with a wamid settles it as sent;
+        without one by ``reconcile_at_ms`` it may be sent again."""
+        ...
+
+    def unsent(self, now_ms: int, limit: int) -> list[UnsentMessage]:
+        """Up to ``limit`` messages the sweep may send now, oldest first (a Query on a sparse index)."""
         ...
 
     def record_accepted(self, outbound_id: str, wamid: str, now_ms: int) -> None:
@@ -105,11 +161,12 @@ class OutboundStore(Protocol):
         ...
 
     def release(self, outbound_id: str, error_code: int | None, now_ms: int) -> None:
-        """The send surely did not happen (Meta refused it transiently): a retry may claim it again."""
+        """The send surely did not happen (Meta refused it transiently): a retry, or the sweep, may claim it
+        again."""
         ...
 
     def record_failed(self, outbound_id: str, error_code: int | None, title: str, now_ms: int) -> None:
-        """The send failed for good (or may have happened: we will not risk a second one)."""
+        """Meta refused the send for good: it is not tried again."""
         ...
 
     def apply_status(self, update: StatusUpdate, now_ms: int) -> StatusOutcome:

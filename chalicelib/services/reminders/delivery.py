@@ -5,6 +5,12 @@ wanted by the case's plan → a renewal already opened (expiry) → opted out �
 (5xx, 130429, 131056) propagates, so the SQS message stays and comes back after its visibility timeout; after
 the queue's ``maxReceiveCount`` it is parked on the dead-letter queue. 131047, 131026 and 131049 are recorded on the
 case and not retried.
+
+Exactly once under crashes: the worker holds the reminder ``sending`` under a lease (``lease_ms``). A job
+delivered again while another worker's lease is live, or whose message is in flight or waiting for Meta's status
+(see :mod:`~chalicelib.services.messages.messenger`), raises :class:`ReminderInFlight` so that SQS brings it back
+later; a reminder left ``sending`` by a worker that died is taken again once its lease has expired. A reminder is
+marked sent only with its message's wamid.
 """
 
 from __future__ import annotations
@@ -16,12 +22,21 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.actors import SERVICE
 from chalicelib.domain.cases import CaseEvent
 from chalicelib.domain.outbound import Template
-from chalicelib.domain.reminders import FINAL_STATES, ReminderKind, ReminderState, outbound_id, plan, quiet_until
+from chalicelib.domain.reminders import (
+    FINAL_STATES,
+    Reminder,
+    ReminderKind,
+    ReminderState,
+    outbound_id,
+    plan,
+    quiet_until,
+)
 from chalicelib.services.cases.ports import CaseNotFound
 from chalicelib.services.messages.messenger import SendOutcome
 from chalicelib.services.messages.notices import applicant_ref
 from chalicelib.services.metrics import NO_METRICS, MetricName, error_code
 from chalicelib.services.reminders.notices import reminder_notice
+from chalicelib.services.reminders.ports import StartOutcome
 from chalicelib.services.reminders.schedule import schedule_for
 
 if TYPE_CHECKING:
@@ -36,6 +51,15 @@ if TYPE_CHECKING:
     from chalicelib.services.metrics import Metrics
     from chalicelib.services.reminders.ports import ReminderJob
     from chalicelib.services.reminders.schedule import SchedulerDeps
+
+
+class ReminderInFlight(Exception):
+    """The reminder is being sent by another worker, or its message waits for Meta's status: retry the job after
+    ``retry_after`` seconds (SQS redelivers it)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"in flight; retry after {retry_after:.0f} s")
+        self.retry_after = retry_after
 
 
 class Delivery(StrEnum):
@@ -59,13 +83,21 @@ class DeliveryDeps:
     catalogue: Callable[[], Catalogue]
     issue_link: Callable[[Case, LinkPurpose], IssuedLink]  # a fresh secure upload link for document reminders
     metrics: Metrics = NO_METRICS
+    lease_ms: int = 90_000  # how long a worker holds a reminder ``sending`` (longer than one job can take)
 
 
-def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str, reason: str, now: int) -> Delivery:
-    deps.scheduler.store.finish(job.case_id, job.reminder_id, ReminderState.SKIPPED, reason)
+def _line(job: ReminderJob, kind: str, at_ms: int, data: dict[str, str]) -> CaseEvent:
+    """The reminder's line on the case timeline, named by the reminder and timed by its due time: written before
+    the reminder is finished (a worker dying in between writes it on the job's next delivery) and stored once
+    however often that happens."""
+    return CaseEvent(kind, at_ms, SERVICE, data, event_id=f"reminder.{job.reminder_id.replace('#', '.')}.{kind}")
+
+
+def _skip(deps: DeliveryDeps, case: Case | None, job: ReminderJob, *, kind: str, reason: str, at_ms: int) -> Delivery:
     if case is not None:
         data = {"reminder": job.reminder_id, "kind": kind, "reason": reason}
-        deps.cases.add_events(case.case_id, [CaseEvent("reminder_skipped", now, SERVICE, data)])
+        deps.cases.add_events(case.case_id, [_line(job, "reminder_skipped", at_ms, data)])
+    deps.scheduler.store.finish(job.case_id, job.reminder_id, ReminderState.SKIPPED, reason)
     return Delivery.SKIPPED
 
 
@@ -81,42 +113,57 @@ def deliver(deps: DeliveryDeps, job: ReminderJob) -> Delivery:
     reminder = store.get(job.case_id, job.reminder_id)
     if reminder is None or reminder.state in FINAL_STATES:
         return Delivery.ALREADY_HANDLED
-    quiet_end = quiet_until(now, deps.scheduler.policy)
+    quiet_end = quiet_until(now, deps.scheduler.policy_for(reminder.office))  # the office's night
     if quiet_end is not None:
         store.defer(job.case_id, job.reminder_id, quiet_end)
         return Delivery.DEFERRED
-    if not store.start(job.case_id, job.reminder_id):
+    started = store.start(job.case_id, job.reminder_id, now, now + deps.lease_ms)
+    if started is StartOutcome.DONE:
         return Delivery.ALREADY_HANDLED
+    if started is StartOutcome.BUSY:
+        raise ReminderInFlight(deps.lease_ms / 1000)
     try:
         case = deps.cases.get(job.case_id)
     except CaseNotFound:
-        return _skip(deps, None, job, kind=reminder.kind.value, reason="case_not_found", now=now)
-    if job.reminder_id not in {p.reminder_id for p in plan(case, deps.scheduler.policy)}:
-        return _skip(deps, case, job, kind=reminder.kind.value, reason="no_longer_needed", now=now)
+        return _skip(deps, None, job, kind=reminder.kind.value, reason="case_not_found", at_ms=reminder.due_at_ms)
+    if job.reminder_id not in {p.reminder_id for p in plan(case, deps.scheduler.policy_for(case.office))}:
+        return _skip(deps, case, job, kind=reminder.kind.value, reason="no_longer_needed", at_ms=reminder.due_at_ms)
     if reminder.kind is ReminderKind.PERMIT_EXPIRY and _renewal_opened(deps, case):
-        return _skip(deps, case, job, kind=reminder.kind.value, reason="renewal_opened", now=now)
+        return _skip(deps, case, job, kind=reminder.kind.value, reason="renewal_opened", at_ms=reminder.due_at_ms)
     if deps.opted_out(applicant_ref(case)):
-        return _skip(deps, case, job, kind=reminder.kind.value, reason="opted_out", now=now)
-    return _send(deps, case, job, reminder.kind, now)
+        return _skip(deps, case, job, kind=reminder.kind.value, reason="opted_out", at_ms=reminder.due_at_ms)
+    return _send(deps, case, job, reminder, now)
 
 
-def _send(deps: DeliveryDeps, case: Case, job: ReminderJob, kind: ReminderKind, now: int) -> Delivery:
+def _send(deps: DeliveryDeps, case: Case, job: ReminderJob, reminder: Reminder, now: int) -> Delivery:
+    kind, due_at_ms = reminder.kind, reminder.due_at_ms
     notice = reminder_notice(case, kind, deps.catalogue(), deps.issue_link)
     message = deps.notifier.build(case, notice, outbound_id(case.case_id, job.reminder_id))
-    outcome, code = deps.notifier.messenger.send_once_with_code(message)  # transient errors raise from here
     store = deps.scheduler.store
-    if outcome is SendOutcome.ALREADY_HANDLED:  # a redelivered job whose send went through before
-        store.finish(job.case_id, job.reminder_id, ReminderState.SENT, "already_sent")
-        return Delivery.ALREADY_HANDLED
+    try:
+        result = deps.notifier.messenger.send(message)
+    except Exception:
+        store.release(job.case_id, job.reminder_id)  # refused for now: the job's next delivery starts at once
+        raise
+    outcome, code = result.outcome, result.error_code
+    if outcome is SendOutcome.QUEUED:  # in flight, or waiting for Meta's status: never marked sent without a wamid
+        store.release(job.case_id, job.reminder_id)
+        wait_ms = (result.retry_at_ms - now) if result.retry_at_ms is not None else deps.lease_ms
+        raise ReminderInFlight(max(1.0, wait_ms / 1000))
     form = "template" if isinstance(message.content, Template) else "text"
     data = {"reminder": job.reminder_id, "kind": kind.value, "form": form, "purpose": notice.template.name}
     if outcome is SendOutcome.FAILED:
         reason = f"graph_error_{code}" if code is not None else "send_failed"
         deps.metrics.count(MetricName.REMINDER_SEND_FAILURES, code=error_code(code))
+        deps.cases.add_events(case.case_id, [_line(job, "reminder_failed", due_at_ms, {**data, "reason": reason})])
         store.finish(job.case_id, job.reminder_id, ReminderState.FAILED, reason)
-        deps.cases.add_events(case.case_id, [CaseEvent("reminder_failed", now, SERVICE, {**data, "reason": reason})])
         return Delivery.FAILED
-    store.finish(job.case_id, job.reminder_id, ReminderState.SENT, "sent")
-    deps.cases.add_events(case.case_id, [CaseEvent("reminder_sent", now, SERVICE, data)])
+    # Sent now, or by an earlier delivery whose worker died before finishing (or whose status came back later):
+    # the line is the same line either way, so it is written on both paths and stored once.
+    deps.cases.add_events(case.case_id, [_line(job, "reminder_sent", due_at_ms, data)])
+    if outcome is SendOutcome.ALREADY_HANDLED:
+        store.finish(job.case_id, job.reminder_id, ReminderState.SENT, "already_sent", result.wamid)
+        return Delivery.ALREADY_HANDLED
+    store.finish(job.case_id, job.reminder_id, ReminderState.SENT, "sent", result.wamid)
     schedule_for(deps.scheduler, case)  # the next reminder of the case, if its plan has one the store lacks
     return Delivery.SENT

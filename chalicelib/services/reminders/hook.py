@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.services.calendar.ports import SlotClaim
     from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CasePage, CaseRepository
+    from chalicelib.services.messages.ports import OutboxEntry
     from chalicelib.services.reminders.schedule import SchedulerDeps
 
 log = get_logger("reminders")
@@ -39,8 +40,8 @@ class SchedulingCases:
     def get(self, case_id: str) -> Case:
         return self.inner.get(case_id)
 
-    def add(self, case: Case, events: Iterable[CaseEvent]) -> Case:
-        return self._follow(self.inner.add(case, events))
+    def add(self, case: Case, events: Iterable[CaseEvent], *, outbox: OutboxEntry | None = None) -> Case:
+        return self._follow(self.inner.add(case, events, outbox=outbox))
 
     def save(
         self,
@@ -48,8 +49,11 @@ class SchedulingCases:
         events: Iterable[CaseEvent],
         take: SlotClaim | None = None,
         release: SlotClaim | None = None,
+        documents: Iterable[CaseDocument] = (),
+        *,
+        outbox: OutboxEntry | None = None,
     ) -> Case:
-        return self._follow(self.inner.save(case, events, take, release))
+        return self._follow(self.inner.save(case, events, take, release, documents, outbox=outbox))
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
         self.inner.add_events(case_id, events)

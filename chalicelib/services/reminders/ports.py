@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -18,6 +21,18 @@ class ReminderJob:
     case_id: str
     reminder_id: str
     clock_offset_ms: int = 0
+
+
+class StartOutcome(StrEnum):
+    """Whether a worker may send a reminder now."""
+
+    STARTED = "started"  # ``sending`` under this worker's lease
+    DONE = "done"  # sent, skipped, failed or cancelled: nothing to do
+    BUSY = "busy"  # another worker holds a live lease: try again once it has expired
+
+
+class SentWithoutWamid(DomainError):
+    """A reminder is marked sent only with the wamid Meta gave its message: anything else is a bug."""
 
 
 class ReminderStore(Protocol):
@@ -39,8 +54,9 @@ class ReminderStore(Protocol):
         """Take a reminder that is no longer needed out of the schedule, unless it is already being sent or done."""
         ...
 
-    def due(self, before_ms: int) -> Iterator[Reminder]:
-        """Pending reminders due before ``before_ms`` (Queries on the sparse due index: reads ≈ reminders due)."""
+    def due(self, before_ms: int, limit: int) -> Iterator[Reminder]:
+        """At most ``limit`` pending reminders due before ``before_ms``, taken in turn from each office (Queries on
+        the sparse due index: reads ≈ reminders returned)."""
         ...
 
     def scheduled(self, office: str, before_ms: int, limit: int) -> list[Reminder]:
@@ -51,16 +67,23 @@ class ReminderStore(Protocol):
         """Claim a due reminder for one job (its due time moves to ``until_ms``); False if another sweep did."""
         ...
 
-    def start(self, case_id: str, reminder_id: str) -> bool:
-        """The worker took the job: out of the due index; False when the reminder is already done."""
+    def start(self, case_id: str, reminder_id: str, now_ms: int, lease_until_ms: int) -> StartOutcome:
+        """The worker took the job: ``sending`` until ``lease_until_ms`` and out of the due index. A reminder left
+        ``sending`` by a worker that died is taken again once its lease has expired."""
+        ...
+
+    def release(self, case_id: str, reminder_id: str) -> None:
+        """The worker gives its lease back (its send was refused for now): the job's next delivery may start."""
         ...
 
     def defer(self, case_id: str, reminder_id: str, due_at_ms: int) -> None:
         """Back in the schedule at ``due_at_ms`` (quiet hours)."""
         ...
 
-    def finish(self, case_id: str, reminder_id: str, state: ReminderState, outcome: str) -> None:
-        """Record how the reminder ended."""
+    def finish(
+        self, case_id: str, reminder_id: str, state: ReminderState, outcome: str, wamid: str | None = None
+    ) -> None:
+        """Record how the reminder ended; ``SENT`` needs the message's ``wamid`` (else :class:`SentWithoutWamid`)."""
         ...
 
 

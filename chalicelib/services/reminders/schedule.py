@@ -8,7 +8,7 @@ conditional write (so two sweeps never both enqueue it) and sends one SQS job pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.reminders import (
@@ -24,7 +24,7 @@ from chalicelib.services.messages.notices import applicant_ref
 from chalicelib.services.reminders.ports import ReminderJob
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from chalicelib.domain.cases import Case
     from chalicelib.domain.reminders import ReminderPolicy
@@ -35,6 +35,11 @@ log = get_logger("reminders")
 LEASE_MS = 15 * 60 * 1000  # a leased reminder whose job was lost is swept again after this
 MAX_DELAY_S = 900  # SQS's DelaySeconds limit
 BATCH = 10  # SendMessageBatch's limit
+# Reminders one sweep leases at most: its reads, leases and enqueues stay well inside the function's 30 s (about 5 s
+# for 1,000 on DynamoDB; 18 s in moto, see BENCHMARKS.md) and its jobs inside SQS's 15-minute pacing delay (80/s).
+# What is left is still due at the next run (every 15 minutes: 56,000 a day, far above an office's volume), and is
+# logged as ``reminder_sweep_more_due``.
+MAX_PER_SWEEP = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,14 @@ class SchedulerDeps:
     clock_ms: Callable[[], int]
     throughput_per_s: int = 80  # the number's messages per second
     pair_gap_s: int = 6  # Meta's pair limit: one message per six seconds to the same user
+    max_per_sweep: int = MAX_PER_SWEEP
+    # Each office's time zone (``offices.json``): its reminders fall at its 09:00, its quiet hours are its nights.
+    zones: Mapping[str, str] = field(default_factory=dict)
+
+    def policy_for(self, office: str) -> ReminderPolicy:
+        """The timing in ``office``'s time zone (the policy's own for an office without one)."""
+        zone = self.zones.get(office)
+        return self.policy if zone is None else self.policy.in_zone(zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +69,7 @@ class SweepResult:
     due: int = 0
     queued: int = 0
     quiet: bool = False
+    more_due: bool = False  # it stopped at its bound: the next run takes the rest
 
 
 def _stale(kind: ReminderKind, due_at_ms: int, now_ms: int) -> bool:
@@ -67,7 +81,7 @@ def schedule_for(deps: SchedulerDeps, case: Case) -> list[str]:
     """(Re)compute the case's pending reminders, idempotently; returns the ids created."""
     now = deps.clock_ms()
     existing = {r.reminder_id: r for r in deps.store.for_case(case.case_id)}
-    wanted = {p.reminder_id: p for p in plan(case, deps.policy)}
+    wanted = {p.reminder_id: p for p in plan(case, deps.policy_for(case.office))}
     for reminder in existing.values():
         if reminder.reminder_id not in wanted and reminder.state in (ReminderState.PENDING, ReminderState.QUEUED):
             deps.store.cancel(case.case_id, reminder.reminder_id)
@@ -102,13 +116,31 @@ def pace(reminders: Sequence[StoredReminder], throughput_per_s: int, pair_gap_s:
     return delays
 
 
+def _awake(deps: SchedulerDeps, due: Sequence[StoredReminder], at: int) -> list[StoredReminder]:
+    """The due reminders whose office is outside its quiet hours; the others go back in the schedule at the end
+    of their office's night (offices in other time zones have other nights)."""
+    awake = []
+    for reminder in due:
+        quiet_end = quiet_until(at, deps.policy_for(reminder.office))
+        if quiet_end is None:
+            awake.append(reminder)
+        else:
+            deps.store.defer(reminder.case_id, reminder.reminder_id, quiet_end)
+    return awake
+
+
 def sweep(deps: SchedulerDeps, as_of_ms: int | None = None) -> SweepResult:
-    """Enqueue one job per due reminder (none in quiet hours); ``as_of_ms`` moves the clock (local runs)."""
+    """Enqueue one job per due reminder, at most ``max_per_sweep`` (none in quiet hours); ``as_of_ms`` moves the
+    clock (local runs)."""
     now = deps.clock_ms()
     at = now if as_of_ms is None else as_of_ms
-    if quiet_until(at, deps.policy) is not None:
-        return SweepResult(quiet=True)
-    leased = [r for r in deps.store.due(at) if deps.store.lease(r, at + LEASE_MS)]
+    offices = [deps.policy_for(office) for office in deps.zones] or [deps.policy]
+    if all(quiet_until(at, policy) is not None for policy in offices):
+        return SweepResult(quiet=True)  # night at every office: nothing is read
+    # One more than the bound is read, to know whether any are left for the next run.
+    due = list(deps.store.due(at, deps.max_per_sweep + 1))
+    more_due = len(due) > deps.max_per_sweep
+    leased = [r for r in _awake(deps, due[: deps.max_per_sweep], at) if deps.store.lease(r, at + LEASE_MS)]
     delays = pace(leased, deps.throughput_per_s, deps.pair_gap_s)
     jobs = [(ReminderJob(r.case_id, r.reminder_id, at - now), d) for r, d in zip(leased, delays, strict=True)]
     queued = 0
@@ -116,5 +148,7 @@ def sweep(deps: SchedulerDeps, as_of_ms: int | None = None) -> SweepResult:
         queued += deps.queue.send_batch(jobs[start : start + BATCH])
     if queued < len(jobs):  # the rest keep their lease and are swept again when it ends
         log.warning("reminder_jobs_not_queued", extra={"count": len(jobs) - queued})
+    if more_due:
+        log.warning("reminder_sweep_more_due", extra={"limit": deps.max_per_sweep})
     log.info("reminder_sweep", extra={"count": queued})
-    return SweepResult(due=len(leased), queued=queued)
+    return SweepResult(due=len(leased), queued=queued, more_due=more_due)

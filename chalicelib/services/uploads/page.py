@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.actors import APPLICANT
 from chalicelib.domain.audit import AuditAction, AuditEntry
-from chalicelib.domain.cases import CaseEvent
+from chalicelib.domain.cases import CaseEvent, EventCause
 from chalicelib.domain.checklist import ItemState
 from chalicelib.domain.documents import ACCEPTED_CONTENT_TYPES, CaseDocument, DocumentSource
 from chalicelib.domain.files import FileProblem, RefusedFile
-from chalicelib.domain.photo_metadata import DamagedImage, strip_location
 from chalicelib.domain.upload_links import (
     IssuedLink,
     LinkPurpose,
@@ -101,6 +100,7 @@ class UploadPage:
     received: tuple[PageItem, ...]
     expires_at_ms: int
     max_bytes: int
+    office: str  # the case's office: the page gives times on its wall clock
     notes: tuple[str, ...] = ()  # what the office wrote with its requests of the items still wanted, latest first
 
 
@@ -153,7 +153,13 @@ def page_of(case: Case, link: UploadLink, max_bytes: int) -> UploadPage:
         PageItem(i.code, i.state) for i in case.checklist.items if i.state in (ItemState.RECEIVED, ItemState.ACCEPTED)
     )
     return UploadPage(
-        case.case_id, case.applicant.language, wanted_items(case), received, link.expires_at_ms, max_bytes
+        case.case_id,
+        case.applicant.language,
+        wanted_items(case),
+        received,
+        link.expires_at_ms,
+        max_bytes,
+        office=case.office,
     )
 
 
@@ -240,20 +246,22 @@ def _checked(upload: Upload, body: bytes, sha256_hex: str, max_bytes: int) -> by
         raise UploadRefused(UPLOAD_PROBLEMS[refused.problem]) from None
     if hashlib.sha256(body).hexdigest() != sha256_hex.strip().lower():
         raise UploadRefused(UploadProblem.DAMAGED)
-    try:
-        return strip_location(inspected.body, inspected.content_type)
-    except DamagedImage:
-        raise UploadRefused(UploadProblem.DAMAGED) from None
+    return inspected.body  # location metadata already stripped, as on every path that stores a file
+
+
+def upload_cause(upload: Upload) -> EventCause:
+    """The cause of an upload's timeline lines: the upload, at the time it was announced (the same on every retry
+    of its confirmation)."""
+    return EventCause(f"upload.{upload.upload_id}", upload.created_at_ms)
 
 
 def _refuse(deps: UploadDeps, upload: Upload, office: str, problem: UploadProblem) -> None:
-    now = deps.clock_ms()
-    deps.storage.delete(upload.staging_key)  # nothing of a refused file is kept
+    # The line first, named by the upload (a confirmation retried after a crash here writes it once), then the
+    # refusal, then the file: a retry finds the upload refused, or the file still there to refuse again.
+    line = CaseEvent("document_refused", deps.clock_ms(), APPLICANT, {"reason": problem.value, "source": "upload"})
+    deps.cases.add_events(upload.case_id, upload_cause(upload).identify([line]))
     deps.uploads.save(replace(upload, state=UploadState.REFUSED, problem=problem))
-    deps.cases.add_events(
-        upload.case_id,
-        [CaseEvent("document_refused", now, APPLICANT, {"reason": problem.value, "source": "upload"})],
-    )
+    deps.storage.delete(upload.staging_key)  # nothing of a refused file is kept
     _audit(deps, upload, office, "refused", problem=problem.value)
 
 
@@ -273,8 +281,14 @@ def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> tuple
         DocumentSource.UPLOAD,
         now,
     )
-    deps.cases.add_document(document)  # conditional: a retried confirmation adds nothing
-    saved = _attach(deps, case, upload.item_code, document_id, now)
+    try:
+        saved = _attach(deps, case, document, now)
+    except VersionConflict:
+        # Nothing was recorded (unless a twin confirmation of this upload just was): the stored file would be an
+        # orphan. The staging file stays, for the browser to confirm again.
+        if all(i.document_id != document_id for i in deps.cases.get(case.case_id).checklist.items):
+            deps.storage.delete(key)
+        raise
     received = replace(upload, state=UploadState.RECEIVED, document_id=document_id, size_bytes=len(body))
     deps.uploads.save(received)
     deps.storage.delete(upload.staging_key)
@@ -283,8 +297,10 @@ def _receive(deps: UploadDeps, case: Case, upload: Upload, body: bytes) -> tuple
     return received, saved
 
 
-def _attach(deps: UploadDeps, case: Case, code: str, document_id: str, now: int) -> Case:
-    """Make ``document_id`` the item's document; the case as saved (reloaded only when an officer changed it)."""
+def _attach(deps: UploadDeps, case: Case, document: CaseDocument, now: int) -> Case:
+    """Make ``document`` the item's document, its record written in the case's save (a conflict records nothing);
+    the case as saved (reloaded only when an officer changed it)."""
+    code, document_id = document.item_code, document.document_id
     for _ in range(SAVE_ATTEMPTS):
         if case.checklist.item(code).document_id == document_id:
             return case  # a retried confirmation
@@ -292,7 +308,7 @@ def _attach(deps: UploadDeps, case: Case, code: str, document_id: str, now: int)
         data = {"item": code, "document_id": document_id, "source": "upload"}
         events.append(CaseEvent("document_received", now, APPLICANT, data))
         try:
-            return deps.cases.save(updated, events)
+            return deps.cases.save(updated, events, documents=[document])
         except VersionConflict:
             case = deps.cases.get(case.case_id)
     raise VersionConflict(f"case {case.case_id} kept changing")

@@ -112,6 +112,7 @@ export function mountCase(panel, caseId, changed) {
       if (me.role === "supervisor") actions.push(assignForm());
       actions.push(closeForm());
     }
+    if (me.role === "supervisor") actions.push(privacyForm());
     fill(
       header,
       h(
@@ -187,6 +188,64 @@ export function mountCase(panel, caseId, changed) {
       h("button", { type: "submit", class: "btn btn-danger btn-sm" }, t("console.case.close")),
     );
     return details(t("console.case.close"), form);
+  }
+
+  // Art. 15 and 17 (supervisors): export everything held about the applicant, decide their erasure request, erase.
+  function privacyForm() {
+    const c = current;
+    const parts = [h("button", { type: "button", class: "btn btn-outline-primary btn-sm", onclick: exportCase }, t("console.privacy.export"))];
+    if (c.erased) {
+      parts.push(h("p", { class: "small mb-0" }, t("console.privacy.erased", { when: when(c.erasure.at) })));
+      return details(t("console.privacy.title"), ...parts);
+    }
+    if (c.erasure_requested_since) {
+      const refusal = h(
+        "select",
+        { class: "form-select form-select-sm", id: "erasure-refusal" },
+        ["legal_hold", "legal_obligation", "identity_not_confirmed"].map((r) => h("option", { value: r }, t(`console.privacy.refusal.${r}`))),
+      );
+      parts.push(
+        h("p", { class: "small mb-1" }, t("console.privacy.requested", { when: when(c.erasure_requested_since) })),
+        field("erasure-refusal", t("console.privacy.refusal_reason"), refusal),
+        h(
+          "div",
+          { class: "d-flex gap-2 mb-2" },
+          h("button", { type: "button", class: "btn btn-outline-primary btn-sm", onclick: () => act("POST", "/erasure-request", { decision: "refuse", reason: refusal.value }, t("console.privacy.refused")) }, t("console.privacy.refuse")),
+          h("button", { type: "button", class: "btn btn-danger btn-sm", onclick: () => confirm(t("console.privacy.erase_confirm")) && act("POST", "/erasure-request", { decision: "confirm" }, t("console.privacy.done")) }, t("console.privacy.confirm")),
+        ),
+      );
+    }
+    const reason = h(
+      "select",
+      { class: "form-select form-select-sm", id: "erase-reason" },
+      ["applicant_request", "garante_order", "unlawful_processing", "no_longer_needed"].map((r) => h("option", { value: r }, t(`console.privacy.reason.${r}`))),
+    );
+    const form = h(
+      "form",
+      {
+        onsubmit: (event) => {
+          event.preventDefault();
+          if (confirm(t("console.privacy.erase_confirm"))) act("POST", "/erase", { reason: reason.value }, t("console.privacy.done"));
+        },
+      },
+      field("erase-reason", t("console.privacy.erase_reason"), reason),
+      h("button", { type: "submit", class: "btn btn-danger btn-sm" }, t("console.privacy.erase")),
+    );
+    parts.push(form);
+    return details(t("console.privacy.title"), ...parts);
+  }
+
+  async function exportCase() {
+    try {
+      const answer = await request("GET", `/api/cases/${encodeURIComponent(caseId)}/export`);
+      const link = h("a", { href: URL.createObjectURL(new Blob([JSON.stringify(answer, null, 2)], { type: "application/json" })), download: `${caseId}.json` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      announce(t("console.privacy.exported"), "ok");
+    } catch (error) {
+      announce(errorText(error), "error");
+    }
   }
 
   function groupsOf(items) {

@@ -19,6 +19,7 @@ function reasonBadge(reason) {
     unanswered: "badge bg-primary",
     documents_to_review: "badge bg-warning",
     ready_for_visit: "badge bg-success",
+    erasure_requested: "badge bg-danger",
   }[reason.reason];
   return h("span", { class: `${style || "badge bg-secondary"} me-1` }, t(`console.reason.${reason.reason}`));
 }

@@ -141,10 +141,20 @@ export function mountThread(panel, caseId, context) {
     list.scrollTop = list.scrollHeight - before;
   });
 
+  // One key per message written, kept while it is retried (the same text sent again after an error or a timeout):
+  // the API then sends it once, however many of the attempts reached it.
+  let pending = null;
+  function withKey(body) {
+    const text = JSON.stringify(body);
+    if (!pending || pending.text !== text) pending = { text, key: crypto.randomUUID() };
+    return { ...body, idempotency_key: pending.key };
+  }
+
   async function post(body, done) {
     send.disabled = template.disabled = true;
     try {
-      const answer = await request("POST", `/api/cases/${encodeURIComponent(caseId)}/messages`, body);
+      const answer = await request("POST", `/api/cases/${encodeURIComponent(caseId)}/messages`, withKey(body));
+      pending = null;
       announce(t(answer.message === "failed" ? "console.thread.send_failed" : "console.thread.sent"), answer.message === "failed" ? "error" : "ok");
       done();
       await loadNewest(true);
