@@ -12,24 +12,25 @@ after ``applicant_days`` of silence. The case item's own expiry is set by the re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.actors import SERVICE
 from chalicelib.domain.cases import CaseEvent, CaseStatus, Erasure
 from chalicelib.domain.erasure import anonymised
 from chalicelib.observability import get_logger
+from chalicelib.services.cases.passthrough import PassThroughCases
 from chalicelib.services.cases.ports import VersionConflict
 from chalicelib.services.messages.notices import applicant_ref
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable
 
-    from chalicelib.domain.cases import Case, MessagePreview
+    from chalicelib.domain.cases import Case
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.domain.retention import RetentionPolicy
     from chalicelib.services.calendar.ports import SlotClaim
     from chalicelib.services.cases.erasure import ErasureStore
-    from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CasePage, CaseRepository
+    from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.messages.ports import OutboxEntry
 
 log = get_logger("retention")
@@ -78,7 +79,7 @@ def became_closed(events: Iterable[CaseEvent]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class RetainingCases:
+class RetainingCases(PassThroughCases):
     """A :class:`CaseRepository` that starts the retention clocks when it stores a closing."""
 
     inner: CaseRepository
@@ -98,9 +99,6 @@ class RetainingCases:
         key = applicant_ref(case).key
         if self.inner.open_case_for(key) is None:
             self.applicants.release(key, self.policy.applicant_until_ms(now))
-
-    def get(self, case_id: str) -> Case:
-        return self.inner.get(case_id)
 
     def add(self, case: Case, events: Iterable[CaseEvent], *, outbox: OutboxEntry | None = None) -> Case:
         added = self.inner.add(case, events, outbox=outbox)
@@ -126,43 +124,6 @@ class RetainingCases:
             except Exception as exc:  # the closing is saved: failing the officer's request now would not undo it
                 log.error("retention_start_failed", extra={"error_type": type(exc).__name__})
         return saved
-
-    def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
-        self.inner.add_events(case_id, events)
-
-    def events(self, case_id: str) -> list[CaseEvent]:
-        return self.inner.events(case_id)
-
-    def add_document(self, document: CaseDocument) -> None:
-        self.inner.add_document(document)
-
-    def documents(self, case_id: str) -> list[CaseDocument]:
-        return self.inner.documents(case_id)
-
-    def list(self, office: str, filters: CaseFilter, limit: int, start_key: dict[str, Any] | None) -> CasePage:
-        return self.inner.list(office, filters, limit, start_key)
-
-    def open_case_for(self, applicant_key: str) -> Case | None:
-        return self.inner.open_case_for(applicant_key)
-
-    def latest_case_for(self, applicant_key: str) -> Case | None:
-        return self.inner.latest_case_for(applicant_key)
-
-    def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
-        return self.inner.updated_since(office, since_ms)
-
-    def set_document_item(self, case_id: str, document_id: str, item_code: str) -> None:
-        self.inner.set_document_item(case_id, document_id, item_code)
-
-    def inbox(
-        self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
-    ) -> CasePage:
-        return self.inner.inbox(office, assigned, limit, start_key)
-
-    def touch_from_chat(
-        self, case_id: str, *, unanswered: bool, language: str | None, preview: MessagePreview | None = None
-    ) -> None:
-        self.inner.touch_from_chat(case_id, unanswered=unanswered, language=language, preview=preview)
 
 
 RETENTION_ENDED = "retention_ended"  # the anonymisation's reason: the case's retention period ran out

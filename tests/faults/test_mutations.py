@@ -3,7 +3,6 @@ the same checker reports lost or doubled messages (and with them intact, it repo
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from tests.faults.harness import Observation, Run, compare, make_scenario, play
 from tests.faults.meta import FaultPlan
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.outbound import OutboundMessage
@@ -24,13 +23,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.faults
 
 FOREVER_S = 10 * 365 * 24 * 3600
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logs() -> Iterator[None]:
-    logging.disable(logging.WARNING)
-    yield
-    logging.disable(logging.NOTSET)
 
 
 @pytest.fixture(scope="module")

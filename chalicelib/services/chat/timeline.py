@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.cases import EventCause
+from chalicelib.services.cases.passthrough import PassThroughCases
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
-    from chalicelib.domain.cases import Case, CaseEvent, MessagePreview
+    from chalicelib.domain.cases import Case, CaseEvent
     from chalicelib.domain.documents import CaseDocument
     from chalicelib.domain.inbound import InboundMessage
     from chalicelib.services.calendar.ports import SlotClaim
-    from chalicelib.services.cases.ports import AssignedFilter, CaseFilter, CasePage, CaseRepository
+    from chalicelib.services.cases.ports import CaseRepository
     from chalicelib.services.messages.ports import OutboxEntry
 
 
@@ -35,7 +36,7 @@ def message_cause(message: InboundMessage) -> EventCause:
 
 
 @dataclass(frozen=True, slots=True)
-class TurnCases:
+class TurnCases(PassThroughCases):
     """The case repository for one turn: each line it writes is named by the turn's message."""
 
     inner: CaseRepository
@@ -44,9 +45,6 @@ class TurnCases:
 
     def _lines(self, events: Iterable[CaseEvent]) -> list[CaseEvent]:
         return self.cause.identify(events, self.seen)
-
-    def get(self, case_id: str) -> Case:
-        return self.inner.get(case_id)
 
     def add(self, case: Case, events: Iterable[CaseEvent], *, outbox: OutboxEntry | None = None) -> Case:
         return self.inner.add(case, self._lines(events), outbox=outbox)
@@ -65,37 +63,3 @@ class TurnCases:
 
     def add_events(self, case_id: str, events: Iterable[CaseEvent]) -> None:
         self.inner.add_events(case_id, self._lines(events))
-
-    def events(self, case_id: str) -> list[CaseEvent]:
-        return self.inner.events(case_id)
-
-    def add_document(self, document: CaseDocument) -> None:
-        self.inner.add_document(document)
-
-    def documents(self, case_id: str) -> list[CaseDocument]:
-        return self.inner.documents(case_id)
-
-    def list(self, office: str, filters: CaseFilter, limit: int, start_key: dict[str, Any] | None) -> CasePage:
-        return self.inner.list(office, filters, limit, start_key)
-
-    def inbox(
-        self, office: str, assigned: AssignedFilter | None, limit: int, start_key: dict[str, Any] | None
-    ) -> CasePage:
-        return self.inner.inbox(office, assigned, limit, start_key)
-
-    def open_case_for(self, applicant_key: str) -> Case | None:
-        return self.inner.open_case_for(applicant_key)
-
-    def latest_case_for(self, applicant_key: str) -> Case | None:
-        return self.inner.latest_case_for(applicant_key)
-
-    def updated_since(self, office: str, since_ms: int) -> Iterator[Case]:
-        return self.inner.updated_since(office, since_ms)
-
-    def set_document_item(self, case_id: str, document_id: str, item_code: str) -> None:
-        self.inner.set_document_item(case_id, document_id, item_code)
-
-    def touch_from_chat(
-        self, case_id: str, *, unanswered: bool, language: str | None, preview: MessagePreview | None = None
-    ) -> None:
-        self.inner.touch_from_chat(case_id, unanswered=unanswered, language=language, preview=preview)
